@@ -1,0 +1,2 @@
+mod verdict;
+pub use verdict::*;

@@ -1,0 +1,89 @@
+//! Verdicts: what the check stage concludes about one exchange.
+
+use serde::{Deserialize, Serialize};
+
+/// The named checks of DESIGN §4, each reported on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    /// A response came back in time.
+    Transport,
+    /// No 5xx unless one was expected.
+    NoServerError,
+    /// The status is the expected one.
+    Status,
+    /// The awsJson1_1 error identity is one of the expected exceptions (header and body agree).
+    Exception,
+    /// Content-Type, a JSON object body, a string message.
+    Envelope,
+    /// A 2xx body validates against the output schema.
+    Shape,
+    /// No sensitive input value comes back in the response.
+    Redaction,
+}
+
+impl CheckName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Transport => "transport",
+            CheckName::NoServerError => "no_server_error",
+            CheckName::Status => "status",
+            CheckName::Exception => "exception",
+            CheckName::Envelope => "envelope",
+            CheckName::Shape => "shape",
+            CheckName::Redaction => "redaction",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", content = "reason", rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Pass,
+    Fail(String),
+    Skip(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: CheckName,
+    #[serde(flatten)]
+    pub outcome: CheckOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    /// The target broke the contract.
+    Fail,
+    /// The run could not judge (timeout, connection refused).
+    Error,
+    Skip,
+}
+
+/// What the target answered, as far as a report needs it; the message is already redacted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observed {
+    pub status: Option<u16>,
+    pub exception: Option<String>,
+    pub message: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub case_id: String,
+    pub operation: String,
+    /// `valid`, `contract`, or the rule's name: the summary column.
+    pub group: String,
+    pub label: String,
+    pub status: Status,
+    /// One line for a person: the first failing check and what came back.
+    pub reason: Option<String>,
+    pub checks: Vec<CheckResult>,
+    pub observed: Observed,
+    /// What was expected, in words (`InvalidParameterException (400)`, `success`).
+    pub expected: String,
+    pub elapsed_ms: u64,
+}

@@ -1,0 +1,163 @@
+//! The plain data a generator produces: a [`Case`] is one request with the [`Expectation`] the
+//! contract sets for it.
+
+use serde::{Deserialize, Serialize};
+
+/// What the contract expects a target to answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Expected {
+    /// A 2xx whose body validates against the operation's output schema.
+    Success,
+    /// One of these exception names, with this HTTP status.
+    Error { exceptions: Vec<String>, status: u16 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectation {
+    #[serde(flatten)]
+    pub expected: Expected,
+    /// The row of the evidence table (`aws-behaviour.md`) this expectation rests on.
+    pub evidence: String,
+}
+
+/// The one rule an invalid case breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    MissingRequired,
+    BelowMinLength,
+    AboveMaxLength,
+    PatternMismatch,
+    EnumMismatch,
+    NumberOutOfRange,
+    WrongType,
+    Null,
+    MalformedJson,
+    EmptyBody,
+    BodyNotObject,
+    MissingTarget,
+    UnknownOperation,
+    WrongContentType,
+}
+
+impl Rule {
+    pub const ALL: &'static [Rule] = &[
+        Rule::MissingRequired,
+        Rule::BelowMinLength,
+        Rule::AboveMaxLength,
+        Rule::PatternMismatch,
+        Rule::EnumMismatch,
+        Rule::NumberOutOfRange,
+        Rule::WrongType,
+        Rule::Null,
+        Rule::MalformedJson,
+        Rule::EmptyBody,
+        Rule::BodyNotObject,
+        Rule::MissingTarget,
+        Rule::UnknownOperation,
+        Rule::WrongContentType,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::MissingRequired => "missing_required",
+            Rule::BelowMinLength => "below_min_length",
+            Rule::AboveMaxLength => "above_max_length",
+            Rule::PatternMismatch => "pattern_mismatch",
+            Rule::EnumMismatch => "enum_mismatch",
+            Rule::NumberOutOfRange => "number_out_of_range",
+            Rule::WrongType => "wrong_type",
+            Rule::Null => "null",
+            Rule::MalformedJson => "malformed_json",
+            Rule::EmptyBody => "empty_body",
+            Rule::BodyNotObject => "body_not_object",
+            Rule::MissingTarget => "missing_target",
+            Rule::UnknownOperation => "unknown_operation",
+            Rule::WrongContentType => "wrong_content_type",
+        }
+    }
+
+    /// Whether the violation is visible to a JSON Schema validator looking at the body alone
+    /// (the header and framing rules are not).
+    pub fn is_schema_level(self) -> bool {
+        !matches!(
+            self,
+            Rule::MalformedJson
+                | Rule::EmptyBody
+                | Rule::MissingTarget
+                | Rule::UnknownOperation
+                | Rule::WrongContentType
+        )
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseKind {
+    /// Within every constraint (boundaries included).
+    Valid,
+    /// Breaks exactly one rule.
+    Invalid { rule: Rule },
+    /// A documented business outcome for a stateless request (SecretHash, unknown user, ...).
+    Contract,
+}
+
+impl CaseKind {
+    /// The summary column a case is counted in: `valid`, `contract` or the rule's name.
+    pub fn group(&self) -> &'static str {
+        match self {
+            CaseKind::Valid => "valid",
+            CaseKind::Contract => "contract",
+            CaseKind::Invalid { rule } => rule.as_str(),
+        }
+    }
+}
+
+/// The request as it goes on the wire, but for `{{cognate:...}}` placeholders that the replay
+/// stage fills in from the provisioned fixture (client ids, usernames, secret hashes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// `X-Amz-Target`; `None` leaves the header out.
+    pub target: Option<String>,
+    /// `Content-Type`; `None` leaves the header out.
+    pub content_type: Option<String>,
+    /// The body, byte for byte (UTF-8 here; raw byte cases belong to the fuzzer).
+    pub body: String,
+    /// Whether the request is SigV4-signed.
+    pub signed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    /// Stable across runs: a hash of operation, kind, label and seed.
+    pub id: String,
+    pub operation: String,
+    #[serde(flatten)]
+    pub kind: CaseKind,
+    /// What the case does, for a person: `Username at max length 128`.
+    pub label: String,
+    /// The member the case is about (`UserContextData.IpAddress`), if any.
+    pub member: Option<String>,
+    pub request: Request,
+    pub expectation: Expectation,
+}
+
+/// The first 64 bits of SHA-256 over the parts, as 16 hex digits: stable across platforms and
+/// releases, unlike `std`'s hasher.
+pub fn stable_id(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    let d = h.finalize();
+    d[..8].iter().map(|b| format!("{b:02x}")).collect()
+}

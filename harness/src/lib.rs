@@ -1,0 +1,13 @@
+//! cognate: contract tests and fuzzing for the Amazon Cognito Identity Provider API.
+//!
+//! The data path is a row of stages with plain data between them:
+//! [`model`] (schemas → catalogue) → [`generate`] (cases) → [`replay`] (exchanges, the only async
+//! stage) → [`check`] (verdicts) → [`report`]. [`reference`] is the embedded target, and
+//! [`target`] says where requests go and how a target is provisioned.
+
+pub mod dialect;
+pub mod model;
+pub mod check;
+pub mod generate;
+pub mod redact;
+pub mod replay;

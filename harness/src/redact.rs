@@ -1,0 +1,123 @@
+//! Redaction: sensitive values (passwords, codes, secret hashes, tokens, usernames the model marks
+//! sensitive) never reach a report, snapshot or log.
+
+use serde_json::Value;
+
+pub const REDACTED: &str = "<redacted>";
+
+/// Member names the harness treats as sensitive beyond the model's `sensitive` trait: the model
+/// leaves `ConfirmationCode` unmarked, but a live code is a credential.
+const EXTRA: &[&str] = &[
+    "ConfirmationCode",
+    "Password",
+    "PreviousPassword",
+    "ProposedPassword",
+    "SecretHash",
+    "ClientSecret",
+    "AccessToken",
+    "RefreshToken",
+    "IdToken",
+    "Session",
+    "UserCode",
+    "TemporaryPassword",
+];
+
+/// Every string under a sensitive path of the body (model paths such as `/UserAttributes/*/Value`,
+/// plus [`EXTRA`] member names anywhere), longest first so a secret inside another is still found.
+pub fn secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in sensitive_paths {
+        let parts: Vec<&str> = p.split('/').skip(1).collect();
+        collect_at(body, &parts, &mut out);
+    }
+    collect_named(body, false, &mut out);
+    out.retain(|s| !s.is_empty());
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out.dedup();
+    out
+}
+
+fn collect_at(v: &Value, parts: &[&str], out: &mut Vec<String>) {
+    match parts.split_first() {
+        None => collect_all(v, out),
+        Some((&"*", rest)) => match v {
+            Value::Array(items) => items.iter().for_each(|i| collect_at(i, rest, out)),
+            Value::Object(map) => map.values().for_each(|i| collect_at(i, rest, out)),
+            _ => {}
+        },
+        Some((key, rest)) => {
+            if let Some(child) = v.get(*key) {
+                collect_at(child, rest, out);
+            }
+        }
+    }
+}
+
+fn collect_all(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| collect_all(i, out)),
+        Value::Object(map) => map.values().for_each(|i| collect_all(i, out)),
+        _ => {}
+    }
+}
+
+fn collect_named(v: &Value, inside: bool, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if inside => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| collect_named(i, inside, out)),
+        Value::Object(map) => {
+            for (k, child) in map {
+                collect_named(child, inside || EXTRA.contains(&k.as_str()), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `text` with every secret replaced by [`REDACTED`]. Secrets shorter than 3 characters are left,
+/// since replacing every `a` in a message would make it unreadable and protects nothing.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        if s.chars().count() >= 3 && out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), REDACTED);
+        }
+    }
+    out
+}
+
+/// A JSON body with every sensitive value replaced, for reports that show requests.
+pub fn redact_body(sensitive_paths: &[String], body: &str) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(v) => redact(body, &secrets(sensitive_paths, &v)),
+        // A body that is not JSON carries no member structure; it is shown as is only if short.
+        Err(_) if body.len() <= 64 => body.to_owned(),
+        Err(_) => format!("<{} bytes, not JSON>", body.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_model_paths_and_extra_names() {
+        let body = json!({
+            "ClientId": "client123",
+            "Username": "alice",
+            "ConfirmationCode": "123456",
+            "UserAttributes": [{"Name": "email", "Value": "a@example.com"}],
+        });
+        let s = secrets(
+            &["/ClientId".into(), "/Username".into(), "/UserAttributes/*/Value".into()],
+            &body,
+        );
+        assert_eq!(s, vec!["a@example.com", "client123", "123456", "alice"]);
+        assert_eq!(
+            redact("user alice, code 123456", &s),
+            "user <redacted>, code <redacted>"
+        );
+    }
+}
