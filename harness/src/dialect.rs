@@ -51,6 +51,8 @@ pub struct Pattern {
     java: String,
     translated: String,
     engine: Engine,
+    /// Parsing the Unicode classes is slow; generators ask often.
+    class: std::sync::OnceLock<Option<RepeatedClass>>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +79,7 @@ impl Pattern {
             java: java.to_owned(),
             translated,
             engine,
+            class: std::sync::OnceLock::new(),
         })
     }
 
@@ -103,6 +106,12 @@ impl Pattern {
     /// sorted ranges and the minimum repetition. Generators use it to build values of an exact
     /// length; other patterns go through the general generator.
     pub fn repeated_class(&self) -> Option<RepeatedClass> {
+        self.class
+            .get_or_init(|| self.parse_repeated_class())
+            .clone()
+    }
+
+    fn parse_repeated_class(&self) -> Option<RepeatedClass> {
         use regex_syntax::hir::{Class, HirKind};
         let hir = regex_syntax::parse(&self.translated).ok()?;
         let HirKind::Concat(parts) = hir.kind() else {
@@ -133,7 +142,11 @@ impl Pattern {
             return None;
         };
         Some(RepeatedClass {
-            ranges: class.ranges().iter().map(|r| (r.start(), r.end())).collect(),
+            ranges: class
+                .ranges()
+                .iter()
+                .map(|r| (r.start(), r.end()))
+                .collect(),
             min: rep.min as usize,
         })
     }
@@ -225,11 +238,7 @@ impl<'a> Translator<'a> {
             self.dotall = true;
             return Ok(());
         }
-        let rest: String = self.chars[self.pos..]
-            .iter()
-            .take(3)
-            .map(|c| c.1)
-            .collect();
+        let rest: String = self.chars[self.pos..].iter().take(3).map(|c| c.1).collect();
         for prefix in ["?:", "?<!", "?<=", "?=", "?!"] {
             if rest.starts_with(prefix) {
                 self.out.push('(');
@@ -493,7 +502,10 @@ mod tests {
     #[test]
     fn java_space_excludes_unicode_spaces() {
         let p = Pattern::new(r"[\S]+").unwrap();
-        assert!(p.is_match("p@ss\u{A0}word"), "NBSP is not Java \\s, so \\S allows it");
+        assert!(
+            p.is_match("p@ss\u{A0}word"),
+            "NBSP is not Java \\s, so \\S allows it"
+        );
         assert!(!p.is_match("a b"));
         assert!(!p.is_match("a\x0Bb"));
     }
@@ -523,8 +535,10 @@ mod tests {
 
     #[test]
     fn every_model_pattern_translates() {
-        let model: serde_json::Value =
-            serde_json::from_str(include_str!("../../schemas/model/cognito-idp-2016-04-18.service-2.json")).unwrap();
+        let model: serde_json::Value = serde_json::from_str(include_str!(
+            "../../schemas/model/cognito-idp-2016-04-18.service-2.json"
+        ))
+        .unwrap();
         let mut n = 0;
         for shape in model["shapes"].as_object().unwrap().values() {
             if let Some(p) = shape.get("pattern").and_then(|p| p.as_str()) {

@@ -5,9 +5,9 @@
 //! stage) → [`check`] (verdicts) → [`report`]. [`reference`] is the embedded target, and
 //! [`target`] says where requests go and how a target is provisioned.
 
-pub mod dialect;
-pub mod model;
 pub mod check;
+pub mod dialect;
 pub mod generate;
+pub mod model;
 pub mod redact;
 pub mod replay;
