@@ -6,8 +6,10 @@
 //! [`target`] says where requests go and how a target is provisioned.
 
 pub mod dialect;
+pub mod exit;
 pub mod model;
 pub mod check;
 pub mod generate;
 pub mod redact;
 pub mod replay;
+pub mod report;
