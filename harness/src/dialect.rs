@@ -133,7 +133,11 @@ impl Pattern {
             return None;
         };
         Some(RepeatedClass {
-            ranges: class.ranges().iter().map(|r| (r.start(), r.end())).collect(),
+            ranges: class
+                .ranges()
+                .iter()
+                .map(|r| (r.start(), r.end()))
+                .collect(),
             min: rep.min as usize,
         })
     }
@@ -225,11 +229,7 @@ impl<'a> Translator<'a> {
             self.dotall = true;
             return Ok(());
         }
-        let rest: String = self.chars[self.pos..]
-            .iter()
-            .take(3)
-            .map(|c| c.1)
-            .collect();
+        let rest: String = self.chars[self.pos..].iter().take(3).map(|c| c.1).collect();
         for prefix in ["?:", "?<!", "?<=", "?=", "?!"] {
             if rest.starts_with(prefix) {
                 self.out.push('(');
@@ -493,7 +493,10 @@ mod tests {
     #[test]
     fn java_space_excludes_unicode_spaces() {
         let p = Pattern::new(r"[\S]+").unwrap();
-        assert!(p.is_match("p@ss\u{A0}word"), "NBSP is not Java \\s, so \\S allows it");
+        assert!(
+            p.is_match("p@ss\u{A0}word"),
+            "NBSP is not Java \\s, so \\S allows it"
+        );
         assert!(!p.is_match("a b"));
         assert!(!p.is_match("a\x0Bb"));
     }
@@ -523,8 +526,10 @@ mod tests {
 
     #[test]
     fn every_model_pattern_translates() {
-        let model: serde_json::Value =
-            serde_json::from_str(include_str!("../../schemas/model/cognito-idp-2016-04-18.service-2.json")).unwrap();
+        let model: serde_json::Value = serde_json::from_str(include_str!(
+            "../../schemas/model/cognito-idp-2016-04-18.service-2.json"
+        ))
+        .unwrap();
         let mut n = 0;
         for shape in model["shapes"].as_object().unwrap().values() {
             if let Some(p) = shape.get("pattern").and_then(|p| p.as_str()) {

@@ -5,11 +5,11 @@
 //! stage) → [`check`] (verdicts) → [`report`]. [`reference`] is the embedded target, and
 //! [`target`] says where requests go and how a target is provisioned.
 
+pub mod check;
 pub mod dialect;
 pub mod exit;
-pub mod model;
-pub mod check;
 pub mod generate;
+pub mod model;
 pub mod redact;
 pub mod replay;
 pub mod report;

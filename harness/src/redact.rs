@@ -111,7 +111,11 @@ mod tests {
             "UserAttributes": [{"Name": "email", "Value": "a@example.com"}],
         });
         let s = secrets(
-            &["/ClientId".into(), "/Username".into(), "/UserAttributes/*/Value".into()],
+            &[
+                "/ClientId".into(),
+                "/Username".into(),
+                "/UserAttributes/*/Value".into(),
+            ],
             &body,
         );
         assert_eq!(s, vec!["a@example.com", "client123", "123456", "alice"]);

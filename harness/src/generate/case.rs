@@ -10,7 +10,10 @@ pub enum Expected {
     /// A 2xx whose body validates against the operation's output schema.
     Success,
     /// One of these exception names, with this HTTP status.
-    Error { exceptions: Vec<String>, status: u16 },
+    Error {
+        exceptions: Vec<String>,
+        status: u16,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

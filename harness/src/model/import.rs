@@ -251,7 +251,10 @@ impl Converter<'_> {
             }
             "list" => {
                 out.insert("type".into(), json!("array"));
-                let m = target(s.get("member").ok_or_else(|| bad("list without member".into()))?)?;
+                let m = target(
+                    s.get("member")
+                        .ok_or_else(|| bad("list without member".into()))?,
+                )?;
                 out.insert("items".into(), json!({"$ref": format!("#/$defs/{m}")}));
                 refs.push(m);
                 if let Some(n) = num("min") {
@@ -264,8 +267,14 @@ impl Converter<'_> {
             "map" => {
                 out.insert("type".into(), json!("object"));
                 let k = target(s.get("key").ok_or_else(|| bad("map without key".into()))?)?;
-                let v = target(s.get("value").ok_or_else(|| bad("map without value".into()))?)?;
-                out.insert("propertyNames".into(), json!({"$ref": format!("#/$defs/{k}")}));
+                let v = target(
+                    s.get("value")
+                        .ok_or_else(|| bad("map without value".into()))?,
+                )?;
+                out.insert(
+                    "propertyNames".into(),
+                    json!({"$ref": format!("#/$defs/{k}")}),
+                );
                 out.insert(
                     "additionalProperties".into(),
                     json!({"$ref": format!("#/$defs/{v}")}),

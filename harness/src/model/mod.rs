@@ -302,7 +302,12 @@ impl Catalogue {
 
     /// The members of the operation's input structure, in model order.
     pub fn input_members(&self, op: &Operation) -> &[Member] {
-        match op.input.as_deref().and_then(|i| self.shape(i)).map(|s| &s.kind) {
+        match op
+            .input
+            .as_deref()
+            .and_then(|i| self.shape(i))
+            .map(|s| &s.kind)
+        {
             Some(Kind::Structure { members }) => members,
             _ => &[],
         }
@@ -431,6 +436,12 @@ mod tests {
             .member_at("ForgotPasswordRequest", "UserContextData.IpAddress")
             .unwrap();
         assert!(!m.required);
-        assert!(matches!(s.kind, Kind::String { max: Some(131072), .. }));
+        assert!(matches!(
+            s.kind,
+            Kind::String {
+                max: Some(131072),
+                ..
+            }
+        ));
     }
 }
