@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{verdict_order, write_file, Event, ReportError, RunInfo, Sink};
+use super::summary::reason_of;
+use super::{one_line, verdict_order, write_file, Event, ReportError, RunInfo, Sink};
 use crate::check::{CheckOutcome, Status, Verdict};
 
 /// The file [`JunitReport`] writes in its directory.
@@ -45,7 +46,7 @@ pub fn junit_xml(
             let case_time = Duration::from_millis(v.elapsed_ms);
             time += case_time;
             let mut tc = TestCase::new(
-                format!("{}: {} [{}]", v.group, v.label, v.case_id),
+                one_line(&format!("{}: {} [{}]", v.group, v.label, v.case_id)),
                 status_of(v),
             );
             tc.set_classname(op).set_time(case_time);
@@ -61,12 +62,12 @@ pub fn junit_xml(
 }
 
 fn status_of(v: &Verdict) -> TestCaseStatus {
-    let reason = v.reason.as_deref().unwrap_or("no reason given");
+    let reason = one_line(&reason_of(v));
     match v.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Skip => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(reason);
+            s.set_message(&reason);
             s
         }
         Status::Fail | Status::Error => {
@@ -86,7 +87,7 @@ fn status_of(v: &Verdict) -> TestCaseStatus {
                     "runtime"
                 });
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(reason)
+            s.set_message(&reason)
                 .set_type(ty)
                 .set_description(details(v));
             s

@@ -224,7 +224,9 @@ impl Sink for Summary {
     }
 }
 
-fn reason_of(v: &Verdict) -> String {
+/// The verdict's reason, or for a verdict without one the first failing check (first skipped
+/// check for a skip), or `no reason given`.
+pub(crate) fn reason_of(v: &Verdict) -> String {
     if let Some(r) = &v.reason {
         return r.clone();
     }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Event, ReportError, Sink, Summary};
+use super::{one_line, Event, ReportError, Sink, Summary};
 use crate::check::Status;
 
 /// How many failing cases the summary lists before `... and N more`.
@@ -145,25 +145,17 @@ pub fn render_summary_with(summary: &Summary, max_failures: usize) -> String {
     }
 
     let code = summary.exit_code();
-    let _ = writeln!(out, "\nresult: {code}");
+    let _ = writeln!(out, "\nresult: {} (exit {})", code.name(), code.code());
     out
 }
 
 /// One line of at most [`MAX_TEXT`] characters, control characters escaped.
 fn clean(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX_TEXT {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
+    let line = one_line(s);
+    match line.char_indices().nth(MAX_TEXT) {
+        Some((i, _)) => format!("{}...", &line[..i]),
+        None => line,
     }
-    out
 }
 
 /// The terminal sink: a progress bar on stderr (hidden when stderr is not a terminal, `TERM` is
