@@ -341,3 +341,31 @@ proptest! {
         prop_assert_eq!(back, report);
     }
 }
+
+#[test]
+fn finish_writes_once_and_a_failed_write_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("out");
+    std::fs::write(&blocker, "x").unwrap();
+    let mut json = JsonReport::new(&blocker);
+    let mut junit = JunitReport::new(&blocker);
+    for e in &events(verdicts()) {
+        json.event(e);
+        junit.event(e);
+    }
+    assert!(json.finish().is_err());
+    assert!(junit.finish().is_err());
+
+    std::fs::remove_file(&blocker).unwrap();
+    json.finish().unwrap();
+    junit.finish().unwrap();
+    let first = std::fs::read(blocker.join(JSON_FILE)).unwrap();
+    let parsed: ReportFile = serde_json::from_slice(&first).unwrap();
+    assert_eq!(parsed.verdicts.len(), 12, "the retry kept every verdict");
+
+    json.finish().unwrap();
+    junit.finish().unwrap();
+    assert_eq!(std::fs::read(blocker.join(JSON_FILE)).unwrap(), first);
+    let xml = std::fs::read_to_string(blocker.join(JUNIT_FILE)).unwrap();
+    assert!(xml.contains("tests=\"12\""));
+}

@@ -69,6 +69,7 @@ pub struct JsonReport {
     run: Option<RunInfo>,
     verdicts: Vec<Verdict>,
     elapsed: Option<Duration>,
+    written: bool,
 }
 
 impl JsonReport {
@@ -79,6 +80,7 @@ impl JsonReport {
             run: None,
             verdicts: Vec::new(),
             elapsed: None,
+            written: false,
         }
     }
 
@@ -97,12 +99,25 @@ impl Sink for JsonReport {
         }
     }
 
+    /// Writes the file once; a second call does nothing.
     fn finish(&mut self) -> Result<(), ReportError> {
+        if self.written {
+            return Ok(());
+        }
         let run = self
             .run
             .clone()
             .ok_or(ReportError::NotStarted { what: JSON_FILE })?;
         let report = ReportFile::new(run, std::mem::take(&mut self.verdicts), self.elapsed);
-        write_file(&self.path, report.to_json()?.as_bytes())
+        let written = report
+            .to_json()
+            .and_then(|text| write_file(&self.path, text.as_bytes()));
+        if written.is_err() {
+            // Keep the verdicts so a retry (to a directory made writable) still has them.
+            self.verdicts = report.verdicts;
+        } else {
+            self.written = true;
+        }
+        written
     }
 }

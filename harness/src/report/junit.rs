@@ -129,6 +129,7 @@ pub struct JunitReport {
     run: Option<RunInfo>,
     verdicts: Vec<Verdict>,
     elapsed: Option<Duration>,
+    written: bool,
 }
 
 impl JunitReport {
@@ -139,6 +140,7 @@ impl JunitReport {
             run: None,
             verdicts: Vec::new(),
             elapsed: None,
+            written: false,
         }
     }
 
@@ -157,13 +159,19 @@ impl Sink for JunitReport {
         }
     }
 
+    /// Writes the file once; a second call does nothing.
     fn finish(&mut self) -> Result<(), ReportError> {
+        if self.written {
+            return Ok(());
+        }
         let run = self
             .run
             .as_ref()
             .ok_or(ReportError::NotStarted { what: JUNIT_FILE })?;
         let xml = junit_xml(run, &self.verdicts, self.elapsed)?;
-        self.verdicts.clear();
-        write_file(&self.path, xml.as_bytes())
+        write_file(&self.path, xml.as_bytes())?;
+        self.verdicts = Vec::new();
+        self.written = true;
+        Ok(())
     }
 }
