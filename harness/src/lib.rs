@@ -7,7 +7,9 @@
 
 pub mod check;
 pub mod dialect;
+pub mod exit;
 pub mod generate;
 pub mod model;
 pub mod redact;
 pub mod replay;
+pub mod report;

@@ -1,0 +1,161 @@
+//! The report stage: one event stream feeds every output (DESIGN §6).
+//!
+//! A run emits [`Event::Started`] once, [`Event::Finished`] per verdict (in any order: replay is
+//! concurrent), then [`Event::Done`]. Each output is a [`Sink`]: [`Terminal`] (progress bar and
+//! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`) and
+//! [`JunitReport`] (`junit.xml`). [`Reporter`] fans the stream out to several sinks and keeps a
+//! [`Summary`] whose [`Summary::exit_code`] is the run's result.
+//!
+//! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
+//! File outputs sort verdicts by operation then case id, so the same run gives the same files.
+//! Verdicts arrive with their messages already redacted; no sink adds request bodies.
+
+mod json;
+mod junit;
+mod summary;
+mod terminal;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::Verdict;
+
+pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
+pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
+pub use summary::{group_rank, Counts, Failure, Row, Summary};
+pub use terminal::{render_summary, render_summary_with, Terminal, DEFAULT_MAX_FAILURES};
+
+/// What a run is: the header of every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub harness_version: String,
+    /// `reference`, a profile name or a URL.
+    pub target: String,
+    pub seed: u64,
+    /// The operations the run covers, as the user selected them.
+    pub operations: Vec<String>,
+    /// How many cases the run plans to send.
+    pub cases: usize,
+    /// When the run started (RFC 3339), as the caller formats it.
+    pub started: String,
+}
+
+/// One event of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started(RunInfo),
+    Finished(Verdict),
+    Done { elapsed: Duration },
+}
+
+/// An output of the report stage. `event` cannot fail; a sink keeps what it needs and reports
+/// problems from `finish`, which is called once after the last event.
+pub trait Sink {
+    fn event(&mut self, e: &Event);
+    fn finish(&mut self) -> Result<(), ReportError> {
+        Ok(())
+    }
+}
+
+/// A broken report: the run's verdicts stand, but an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the summary to the terminal: {0}")]
+    Terminal(#[source] std::io::Error),
+    #[error("cannot serialise {what}: {message}")]
+    Serialize { what: &'static str, message: String },
+    #[error("{what} got no Started event, so it has no run to describe")]
+    NotStarted { what: &'static str },
+}
+
+/// Fans one event stream out to several sinks and keeps the run's [`Summary`].
+#[derive(Default)]
+pub struct Reporter {
+    summary: Summary,
+    sinks: Vec<Box<dyn Sink + Send>>,
+}
+
+impl Reporter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a sink; sinks see events in the order they were added.
+    pub fn add(&mut self, sink: impl Sink + Send + 'static) -> &mut Self {
+        self.sinks.push(Box::new(sink));
+        self
+    }
+
+    pub fn event(&mut self, e: &Event) {
+        self.summary.event(e);
+        for s in &mut self.sinks {
+            s.event(e);
+        }
+    }
+
+    /// The summary so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Finishes every sink, even after one has failed, and returns the summary or the first
+    /// error.
+    pub fn finish(mut self) -> Result<Summary, ReportError> {
+        let mut first = None;
+        for s in &mut self.sinks {
+            if let Err(e) = s.finish() {
+                first.get_or_insert(e);
+            }
+        }
+        match first {
+            Some(e) => Err(e),
+            None => Ok(self.summary),
+        }
+    }
+}
+
+/// Writes `bytes` to `path`, creating its directory; the error names the path that failed.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ReportError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Verdicts in file order: operation, then case id (group and label break ties).
+pub(crate) fn verdict_order(a: &Verdict, b: &Verdict) -> std::cmp::Ordering {
+    (&a.operation, &a.case_id, &a.group, &a.label).cmp(&(
+        &b.operation,
+        &b.case_id,
+        &b.group,
+        &b.label,
+    ))
+}
+
+/// `s` on one line: control characters (newlines, escape sequences) written as Rust escapes, so
+/// text that came from a target cannot break a line-based format or drive a terminal.
+pub(crate) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
