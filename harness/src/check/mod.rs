@@ -209,7 +209,12 @@ impl Checker {
                 "{}: {detail}; HTTP {}, body: {}",
                 check.as_str(),
                 resp.status,
-                text::report_body(&resp.body, body_json.as_ref(), &report_secrets, REASON_BODY_CHARS)
+                text::report_body(
+                    &resp.body,
+                    body_json.as_ref(),
+                    &report_secrets,
+                    REASON_BODY_CHARS
+                )
             ));
         }
         verdict
@@ -268,7 +273,12 @@ impl Checker {
         }
     }
 
-    fn shape(&self, ctx: &Context, op: Option<&OperationChecks>, expected: &Expected) -> CheckResult {
+    fn shape(
+        &self,
+        ctx: &Context,
+        op: Option<&OperationChecks>,
+        expected: &Expected,
+    ) -> CheckResult {
         let skip = |why: String| CheckResult {
             check: CheckName::Shape,
             outcome: CheckOutcome::Skip(why),
@@ -289,8 +299,17 @@ impl Checker {
             Ok(()) => CheckOutcome::Pass,
             Err(e) => {
                 let path = e.instance_path().as_str();
-                let path = if path.is_empty() { "the top level" } else { path };
-                let message = text::one_line(&redact::redact(&e.to_string(), ctx.report_secrets));
+                let path = if path.is_empty() {
+                    "the top level"
+                } else {
+                    path
+                };
+                // The offending value is shown shortened and redacted, so a 100 KB string
+                // cannot push the constraint it broke out of the line.
+                let value = text::redact_json(e.instance(), ctx.report_secrets).to_string();
+                let value = text::abbreviate(&text::one_line(&value), 40);
+                let message = e.masked_with(value).to_string();
+                let message = redact::redact(&text::one_line(&message), ctx.report_secrets);
                 CheckOutcome::Fail(format!(
                     "at {path}: {}",
                     text::abbreviate(&message, REASON_BODY_CHARS)
@@ -318,7 +337,12 @@ impl Context<'_> {
     /// ` (SomeException)` when the response carries an identity, for details.
     fn name_suffix(&self) -> String {
         self.name
-            .map(|n| format!(" ({})", text::one_line(&redact::redact(n, self.report_secrets))))
+            .map(|n| {
+                format!(
+                    " ({})",
+                    text::one_line(&redact::redact(n, self.report_secrets))
+                )
+            })
             .unwrap_or_default()
     }
 }
@@ -365,7 +389,9 @@ fn envelope(ctx: &Context) -> CheckResult {
         }
     }
     match ctx.body_json {
-        _ if ctx.resp.body.is_empty() => problems.push("body is empty, expected a JSON object".into()),
+        _ if ctx.resp.body.is_empty() => {
+            problems.push("body is empty, expected a JSON object".into())
+        }
         None => problems.push(format!(
             "body is not JSON: {}",
             text::report_body(&ctx.resp.body, None, ctx.report_secrets, 60)
@@ -433,7 +459,8 @@ fn redaction(
         .collect();
     for secret in &secrets {
         if let Some(place) = text::find_secret(resp, body_json, secret) {
-            let from = text::pointer_of(sent, secret).unwrap_or_else(|| "a sensitive member".into());
+            let from =
+                text::pointer_of(sent, secret).unwrap_or_else(|| "a sensitive member".into());
             let detail = format!("the value sent at {from} comes back in {place}");
             return result(CheckOutcome::Fail(text::one_line(&redact::redact(
                 &detail,

@@ -302,8 +302,14 @@ mod tests {
     #[test]
     fn message_fields() {
         let m = |body: &str| ErrorIdentity::read(&response(&[], body)).message;
-        assert_eq!(m(r#"{"__type":"InvalidGreeting","Message":"Hi"}"#).as_deref(), Some("Hi"));
-        assert_eq!(m(r#"{"message":"lower","Message":"upper"}"#).as_deref(), Some("lower"));
+        assert_eq!(
+            m(r#"{"__type":"InvalidGreeting","Message":"Hi"}"#).as_deref(),
+            Some("Hi")
+        );
+        assert_eq!(
+            m(r#"{"message":"lower","Message":"upper"}"#).as_deref(),
+            Some("lower")
+        );
         assert_eq!(m(r#"{"errorMessage":"em"}"#).as_deref(), Some("em"));
         assert_eq!(m(r#"{"__type":"SerializationException"}"#), None);
         assert_eq!(m(r#"{"message":42}"#), None, "not a string");
@@ -311,7 +317,14 @@ mod tests {
 
     #[test]
     fn never_fails_on_odd_bodies() {
-        for body in [&b""[..], b"<html>oops</html>", b"\xff\xfe\x00", b"[1,2]", b"\"__type\"", b"null"] {
+        for body in [
+            &b""[..],
+            b"<html>oops</html>",
+            b"\xff\xfe\x00",
+            b"[1,2]",
+            b"\"__type\"",
+            b"null",
+        ] {
             let r = Response {
                 status: 500,
                 headers: vec![],

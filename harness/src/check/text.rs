@@ -79,10 +79,13 @@ fn with_escaped(secrets: &[String]) -> Vec<String> {
     out
 }
 
-fn redact_json(v: &Value, secrets: &[String]) -> Value {
+/// `v` with every string, object keys included, passed through [`redact::redact`].
+pub fn redact_json(v: &Value, secrets: &[String]) -> Value {
     match v {
         Value::String(s) => Value::String(redact::redact(s, secrets)),
-        Value::Array(items) => Value::Array(items.iter().map(|i| redact_json(i, secrets)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| redact_json(i, secrets)).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (redact::redact(k, secrets), redact_json(v, secrets)))
@@ -195,7 +198,10 @@ mod tests {
     #[test]
     fn finds_secrets_and_pointers() {
         let sent = serde_json::json!({"A": [{"Password": "hunter22"}]});
-        assert_eq!(pointer_of(&sent, "hunter22").as_deref(), Some("/A/0/Password"));
+        assert_eq!(
+            pointer_of(&sent, "hunter22").as_deref(),
+            Some("/A/0/Password")
+        );
         let resp = Response {
             status: 400,
             headers: vec![("x-amzn-errormessage".into(), "nope".into())],
@@ -206,7 +212,10 @@ mod tests {
             find_secret(&resp, Some(&json), "hunter22").as_deref(),
             Some("the body at /message")
         );
-        assert_eq!(find_secret(&resp, Some(&json), "nope").as_deref(), Some("header x-amzn-errormessage"));
+        assert_eq!(
+            find_secret(&resp, Some(&json), "nope").as_deref(),
+            Some("header x-amzn-errormessage")
+        );
         assert_eq!(find_secret(&resp, Some(&json), "absent"), None);
     }
 }
