@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod model;
+pub mod reference;
 pub mod check;
 pub mod generate;
 pub mod redact;
