@@ -12,6 +12,8 @@
 //! - §2 (all rows): `<N> validation error(s) detected: ` + items joined by `"; "`, members in
 //!   alphabetical order, length before pattern, the value left out for sensitive members, list
 //!   elements as `<list>.<i>.member`, `Value null at '<path>' ... Member must not be null`.
+//! - §2 "enum violation": the enum set is printed in `java.util.HashSet` order, not model order
+//!   (see [`java_hash_set_order`]).
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -308,7 +310,8 @@ fn own_rules(shape: &Shape, v: &Value) -> Vec<String> {
             }
             if let Some(values) = values {
                 if !values.iter().any(|x| x == s) {
-                    rules.push(format!("satisfy enum value set: [{}]", values.join(", ")));
+                    let shown: Vec<&str> = java_hash_set_order(values);
+                    rules.push(format!("satisfy enum value set: [{}]", shown.join(", ")));
                 }
             }
         }
@@ -342,6 +345,39 @@ fn own_rules(shape: &Shape, v: &Value) -> Vec<String> {
         _ => {}
     }
     rules
+}
+
+/// Java's `String.hashCode`, over UTF-16 code units.
+fn java_string_hash(s: &str) -> u32 {
+    s.encode_utf16().fold(0u32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(u32::from(unit))
+    })
+}
+
+/// The iteration order of a `java.util.HashSet` built from `values` (`new HashSet<>(list)`):
+/// buckets in index order, insertion order within a bucket.
+///
+/// The enum set in a validation message is not in model order: aws-behaviour.md §2 "enum
+/// violation" (rosberglinhares/CloudFormationCognitoCustomResources#1) quotes
+/// `[OPTIONAL, OFF, ON]` for the model's `OFF, ON, OPTIONAL`, which is exactly this order
+/// (bucket indexes 0, 14 and 15 of 16). The validator evidently prints a HashSet.
+pub fn java_hash_set_order(values: &[String]) -> Vec<&str> {
+    // HashSet(Collection): initial capacity max(n / .75f + 1, 16), rounded up to a power of 2.
+    let wanted = ((values.len() as f32 / 0.75) as usize + 1).max(16);
+    let capacity = wanted.next_power_of_two();
+    let bucket = |v: &str| {
+        let h = java_string_hash(v);
+        ((h ^ (h >> 16)) as usize) & (capacity - 1)
+    };
+    let mut seen: Vec<&str> = Vec::with_capacity(values.len());
+    for v in values {
+        if !seen.contains(&v.as_str()) {
+            seen.push(v);
+        }
+    }
+    // A stable sort keeps insertion order inside a bucket.
+    seen.sort_by_key(|v| bucket(v));
+    seen
 }
 
 fn check_value(
@@ -519,6 +555,26 @@ mod tests {
             Err(Rejection::Serialization(Some(
                 "Expected list or null".into()
             )))
+        );
+    }
+
+    #[test]
+    fn enum_sets_print_in_java_hash_set_order() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(java_string_hash("OFF"), 78159);
+        assert_eq!(java_string_hash("OPTIONAL"), 703609696);
+        // aws-behaviour.md §2 "enum violation".
+        assert_eq!(
+            java_hash_set_order(&v(&["OFF", "ON", "OPTIONAL"])),
+            ["OPTIONAL", "OFF", "ON"]
+        );
+        assert_eq!(
+            message(
+                "CreateUserPool",
+                r#"{"PoolName":"p","MfaConfiguration":"false"}"#
+            ),
+            "1 validation error detected: Value 'false' at 'mfaConfiguration' failed to satisfy \
+             constraint: Member must satisfy enum value set: [OPTIONAL, OFF, ON]"
         );
     }
 
