@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use cognate::model::{Auth, Catalogue};
-use cognate::reference::{spawn, RawRequest, RawResponse, Reference, CONTENT_TYPE, TARGET_PREFIX};
+use cognate::reference::{
+    check_answer, spawn, RawRequest, RawResponse, Reference, CONTENT_TYPE, TARGET_PREFIX,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -90,7 +92,10 @@ fn ok(r: &Reference, op: &str, body: Value) -> Value {
 
 /// Calls `op`, expecting a 400 error; returns the exception name and the message.
 fn err(r: &Reference, op: &str, body: Value) -> (String, String) {
-    let res = r.handle(&request(op, &body));
+    let req = request(op, &body);
+    let res = r.handle(&req);
+    // Every error is documented for the operation, or a framework error.
+    check_answer(catalogue(), &req, &res).unwrap();
     assert_eq!(
         res.status,
         400,
@@ -1572,12 +1577,16 @@ proptest! {
         if authorization {
             headers.push(("Authorization".to_owned(), SIGV4.to_owned()));
         }
-        let res = r.handle(&RawRequest { method: "POST".into(), path: "/".into(), headers, body });
+        let req = RawRequest { method: "POST".into(), path: "/".into(), headers, body };
+        let res = r.handle(&req);
         prop_assert!(matches!(res.status, 200 | 400 | 501), "status {}", res.status);
         let body: Value = serde_json::from_slice(&res.body).expect("a JSON body");
         prop_assert!(body.is_object());
         if res.status != 200 {
             prop_assert!(body["__type"].is_string());
+        }
+        if let Err(e) = check_answer(catalogue(), &req, &res) {
+            prop_assert!(false, "{}", e);
         }
     }
 }

@@ -26,7 +26,8 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{Auth, Catalogue};
 
-pub use server::{spawn, ServerHandle};
+pub use server::{spawn, ServerHandle, BODY_LIMIT};
+pub use state::secret_hash;
 use validate::Rejection;
 
 /// The awsJson1_1 media type every response carries.
@@ -90,6 +91,75 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+/// The Coral framework's own exceptions the target answers with, outside any operation's
+/// documented errors: an unknown operation, an unreadable body, a missing signature.
+pub const FRAMEWORK_EXCEPTIONS: &[&str] = &[
+    "UnknownOperationException",
+    "SerializationException",
+    "MissingAuthenticationTokenException",
+];
+
+/// The property the fuzz target and the robustness tests hold every answer to: the status is
+/// 200, 400 or 501; the body is a JSON object in the awsJson1_1 content type; a 400 names (in
+/// `__type` and `x-amzn-ErrorType` alike) one of the operation's documented errors or a
+/// [`FRAMEWORK_EXCEPTIONS`] name; a 501 is `NotImplementedException`; only a known operation
+/// answers 200. The output schema of a 200 is for the caller to check.
+pub fn check_answer(
+    catalogue: &Catalogue,
+    req: &RawRequest,
+    res: &RawResponse,
+) -> Result<(), String> {
+    if !matches!(res.status, 200 | 400 | 501) {
+        return Err(format!("status {}", res.status));
+    }
+    if res.header("Content-Type") != Some(CONTENT_TYPE) {
+        return Err(format!("Content-Type {:?}", res.header("Content-Type")));
+    }
+    let body: Value =
+        serde_json::from_slice(&res.body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let Value::Object(body) = body else {
+        return Err("body is not a JSON object".into());
+    };
+    let op = if req.method == "POST" {
+        req.header("X-Amz-Target")
+            .and_then(|t| catalogue.by_target(t.trim()))
+    } else {
+        None
+    };
+    if res.status == 200 {
+        return match op {
+            Some(_) => Ok(()),
+            None => Err("200 for an unknown operation".into()),
+        };
+    }
+    let name = body
+        .get("__type")
+        .and_then(Value::as_str)
+        .ok_or("an error body without __type")?;
+    let header = res.header("x-amzn-ErrorType").unwrap_or_default();
+    if header.split(':').next() != Some(name) {
+        return Err(format!(
+            "x-amzn-ErrorType {header:?} disagrees with __type {name:?}"
+        ));
+    }
+    let documented = match res.status {
+        501 => name == "NotImplementedException",
+        _ => {
+            FRAMEWORK_EXCEPTIONS.contains(&name)
+                || op.is_some_and(|op| op.errors.iter().any(|e| e == name))
+        }
+    };
+    if documented {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} {name} is not documented for {:?}",
+            res.status,
+            op.map(|o| &o.name)
+        ))
+    }
 }
 
 /// Which key an error body carries its message under.
