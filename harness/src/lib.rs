@@ -11,5 +11,6 @@ pub mod exit;
 pub mod generate;
 pub mod model;
 pub mod redact;
+pub mod reference;
 pub mod replay;
 pub mod report;

@@ -1,0 +1,425 @@
+//! The embedded reference target: a faithful, in-memory implementation of the documented
+//! cognito-idp contract that other targets are compared against.
+//!
+//! [`Reference::handle`] is the whole target: a pure, synchronous function from a [`RawRequest`]
+//! to a [`RawResponse`] over in-memory state (no I/O; the clock is the only outside input, and
+//! [`Reference::advance_clock`] moves it). [`spawn`] serves it over HTTP/1.1 on a loopback
+//! address through a thin axum adapter.
+//!
+//! Request processing follows the awsJson1_1 framework in this order: operation
+//! (`X-Amz-Target`, POST), `Content-Type`, authentication header for SigV4 operations, body
+//! parse, type walk, constraint validation ([`validate`]), then the operation's semantics
+//! (`state`). Every behaviour taken from observed AWS answers cites its row in
+//! `aws-behaviour.md` next to the code that uses it. This module never reads
+//! `fixtures/expectations/`: that data judges it.
+
+mod server;
+mod state;
+pub mod validate;
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Map, Value};
+
+use crate::model::{Auth, Catalogue};
+
+pub use server::{spawn, ServerHandle, BODY_LIMIT};
+pub use state::secret_hash;
+use validate::Rejection;
+
+/// The awsJson1_1 media type every response carries.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// The `X-Amz-Target` prefix of every cognito-idp operation.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+/// The seed [`Reference::new`] uses, so ids, secrets and codes repeat from run to run.
+pub const DEFAULT_SEED: u64 = 0x0063_6f67_6e61_7465;
+
+/// One HTTP request as the target sees it. Header lookups are case-insensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// A POST to `/` with the given target and body and the awsJson1_1 content type.
+    pub fn post(target: &str, body: impl Into<Vec<u8>>) -> Self {
+        RawRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            headers: vec![
+                ("X-Amz-Target".into(), target.into()),
+                ("Content-Type".into(), CONTENT_TYPE.into()),
+            ],
+            body: body.into(),
+        }
+    }
+
+    /// The first header of that name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// One HTTP response as the target writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The first header of that name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// The body as JSON (every body the reference writes is JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The Coral framework's own exceptions the target answers with, outside any operation's
+/// documented errors: an unknown operation, an unreadable body, a missing signature.
+pub const FRAMEWORK_EXCEPTIONS: &[&str] = &[
+    "UnknownOperationException",
+    "SerializationException",
+    "MissingAuthenticationTokenException",
+];
+
+/// The property the fuzz target and the robustness tests hold every answer to: the status is
+/// 200, 400 or 501; the body is a JSON object in the awsJson1_1 content type; a 400 names (in
+/// `__type` and `x-amzn-ErrorType` alike) one of the operation's documented errors or a
+/// [`FRAMEWORK_EXCEPTIONS`] name; a 501 is `NotImplementedException`; only a known operation
+/// answers 200. The output schema of a 200 is for the caller to check.
+pub fn check_answer(
+    catalogue: &Catalogue,
+    req: &RawRequest,
+    res: &RawResponse,
+) -> Result<(), String> {
+    if !matches!(res.status, 200 | 400 | 501) {
+        return Err(format!("status {}", res.status));
+    }
+    if res.header("Content-Type") != Some(CONTENT_TYPE) {
+        return Err(format!("Content-Type {:?}", res.header("Content-Type")));
+    }
+    let body: Value =
+        serde_json::from_slice(&res.body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let Value::Object(body) = body else {
+        return Err("body is not a JSON object".into());
+    };
+    let op = if req.method == "POST" {
+        req.header("X-Amz-Target")
+            .and_then(|t| catalogue.by_target(t.trim()))
+    } else {
+        None
+    };
+    if res.status == 200 {
+        return match op {
+            Some(_) => Ok(()),
+            None => Err("200 for an unknown operation".into()),
+        };
+    }
+    let name = body
+        .get("__type")
+        .and_then(Value::as_str)
+        .ok_or("an error body without __type")?;
+    let header = res.header("x-amzn-ErrorType").unwrap_or_default();
+    if header.split(':').next() != Some(name) {
+        return Err(format!(
+            "x-amzn-ErrorType {header:?} disagrees with __type {name:?}"
+        ));
+    }
+    let documented = match res.status {
+        501 => name == "NotImplementedException",
+        _ => {
+            FRAMEWORK_EXCEPTIONS.contains(&name)
+                || op.is_some_and(|op| op.errors.iter().any(|e| e == name))
+        }
+    };
+    if documented {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} {name} is not documented for {:?}",
+            res.status,
+            op.map(|o| &o.name)
+        ))
+    }
+}
+
+/// Which key an error body carries its message under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MessageKey {
+    /// Modelled errors: `message` (aws-behaviour.md §1).
+    Lower,
+    /// Coral framework errors such as SerializationException: `Message` (§1, §3).
+    Upper,
+}
+
+/// An error answer, before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub status: u16,
+    pub name: String,
+    pub message: Option<String>,
+    pub key: MessageKey,
+}
+
+impl ApiError {
+    /// A modelled (or modelled-style) error: 400, lower-case `message`. The real service answers
+    /// 400 even where the model says 403/404/429 (aws-behaviour.md §1 "HTTP status").
+    pub fn new(name: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status: 400,
+            name: name.to_owned(),
+            message: Some(message.into()),
+            key: MessageKey::Lower,
+        }
+    }
+
+    /// A framework error with its message, if any, under capital `Message` (§3).
+    pub fn framework(name: &str, message: Option<String>) -> Self {
+        ApiError {
+            status: 400,
+            name: name.to_owned(),
+            message,
+            key: MessageKey::Upper,
+        }
+    }
+
+    pub fn invalid_parameter(message: impl Into<String>) -> Self {
+        Self::new("InvalidParameterException", message)
+    }
+
+    pub fn not_authorized(message: impl Into<String>) -> Self {
+        Self::new("NotAuthorizedException", message)
+    }
+
+    pub fn not_implemented(op: &str) -> Self {
+        ApiError {
+            status: 501,
+            name: "NotImplementedException".to_owned(),
+            message: Some(format!(
+                "the cognate reference target does not implement {op}"
+            )),
+            key: MessageKey::Lower,
+        }
+    }
+}
+
+/// What the operations draw on besides the state: the time and the seeded generator.
+pub(crate) struct Ctx<'a> {
+    pub now: SystemTime,
+    pub rng: &'a mut StdRng,
+}
+
+struct Inner {
+    state: state::State,
+    rng: StdRng,
+}
+
+/// The reference target: the catalogue, the in-memory state, a clock that tests can move
+/// forward, and a seeded generator for ids, secrets, codes and request ids.
+pub struct Reference {
+    catalogue: &'static Catalogue,
+    inner: Mutex<Inner>,
+    clock_offset: Mutex<Duration>,
+}
+
+impl Reference {
+    /// A fresh target with no user pools, deterministic ids and codes ([`DEFAULT_SEED`]) and
+    /// the real clock.
+    pub fn new(catalogue: &'static Catalogue) -> Self {
+        Self::with_seed(catalogue, DEFAULT_SEED)
+    }
+
+    /// As [`Reference::new`] with another seed.
+    pub fn with_seed(catalogue: &'static Catalogue, seed: u64) -> Self {
+        Reference {
+            catalogue,
+            inner: Mutex::new(Inner {
+                state: state::State::default(),
+                rng: StdRng::seed_from_u64(seed),
+            }),
+            clock_offset: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.catalogue
+    }
+
+    /// The target's current time: the real clock plus everything [`Reference::advance_clock`]
+    /// added.
+    pub fn now(&self) -> SystemTime {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner());
+        SystemTime::now()
+            .checked_add(offset)
+            .unwrap_or_else(SystemTime::now)
+    }
+
+    /// Moves the target's clock forward, for expiry tests.
+    pub fn advance_clock(&self, by: Duration) {
+        let mut offset = self.clock_offset.lock().unwrap_or_else(|e| e.into_inner());
+        *offset = offset.saturating_add(by);
+    }
+
+    /// The confirmation code the target last issued to this user and that is still
+    /// outstanding (ForgotPassword), if any: the harness's code source. `username` may be an
+    /// alias, resolved as the public operations resolve it.
+    pub fn pending_code(&self, pool_id: &str, username: &str) -> Option<String> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.state.pending_code(pool_id, username)
+    }
+
+    /// Answers one request. Pure apart from the in-memory state and the clock; never panics.
+    pub fn handle(&self, req: &RawRequest) -> RawResponse {
+        let now = self.now();
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let Inner { state, rng } = &mut *inner;
+        let outcome = self.process(req, state, &mut Ctx { now, rng });
+        let request_id = request_id(rng);
+        match outcome {
+            Ok(body) => respond(200, request_id, &body, None),
+            Err(e) => {
+                let mut body = Map::new();
+                body.insert("__type".into(), Value::String(e.name.clone()));
+                if let Some(m) = &e.message {
+                    let key = match e.key {
+                        MessageKey::Lower => "message",
+                        MessageKey::Upper => "Message",
+                    };
+                    body.insert(key.into(), Value::String(m.clone()));
+                }
+                respond(e.status, request_id, &Value::Object(body), Some(&e))
+            }
+        }
+    }
+
+    fn process(
+        &self,
+        req: &RawRequest,
+        state: &mut state::State,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Value, ApiError> {
+        // 1. The operation. A Coral service answers an unknown target with a bare
+        //    UnknownOperationException (aws-behaviour.md §3 "unknown X-Amz-Target operation").
+        let unknown = || ApiError::framework("UnknownOperationException", None);
+        if req.method != "POST" {
+            return Err(unknown());
+        }
+        let op = req
+            .header("X-Amz-Target")
+            .and_then(|t| self.catalogue.by_target(t.trim()))
+            .ok_or_else(unknown)?;
+
+        // 2. The media type, compared case-insensitively, parameters ignored. A wrong one is a
+        //    bare SerializationException (§3 "malformed body or wrong headers").
+        let media_ok = req.header("Content-Type").is_some_and(|ct| {
+            let media = ct.split(';').next().unwrap_or("").trim();
+            media.eq_ignore_ascii_case(CONTENT_TYPE)
+                || media.eq_ignore_ascii_case("application/x-amz-json-1.0")
+        });
+        if !media_ok {
+            return Err(ApiError::framework("SerializationException", None));
+        }
+
+        // 3. SigV4 operations need an Authorization header of the SigV4 form. The signature is
+        //    not verified: the reference has no credential store, so any well-formed header is
+        //    accepted.
+        if op.auth == Auth::Sigv4 {
+            let signed = req
+                .header("Authorization")
+                .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 "));
+            if !signed {
+                return Err(ApiError::new(
+                    "MissingAuthenticationTokenException",
+                    "Missing Authentication Token",
+                ));
+            }
+        }
+
+        // 4-6. Body, types, constraints.
+        let input = match validate::check_input(self.catalogue, op, &req.body) {
+            Ok(v) => v,
+            Err(Rejection::Serialization(m)) => {
+                return Err(ApiError::framework("SerializationException", m))
+            }
+            Err(Rejection::Invalid(items)) => {
+                return Err(ApiError::invalid_parameter(Rejection::validation_message(
+                    &items,
+                )))
+            }
+        };
+
+        // 7. Semantics.
+        state.dispatch(&op.name, &input, ctx)
+    }
+}
+
+/// A request id in the UUID form AWS uses, from the seeded generator.
+fn request_id(rng: &mut StdRng) -> String {
+    uuid_like(rng)
+}
+
+pub(crate) fn uuid_like(rng: &mut StdRng) -> String {
+    let mut b: [u8; 16] = rng.random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Whether a message can travel in an HTTP header as it is: visible ASCII, spaces and tabs.
+fn header_safe(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+fn respond(status: u16, request_id: String, body: &Value, error: Option<&ApiError>) -> RawResponse {
+    let mut headers = vec![
+        ("Content-Type".to_owned(), CONTENT_TYPE.to_owned()),
+        ("x-amzn-RequestId".to_owned(), request_id),
+    ];
+    if let Some(e) = error {
+        // Real Cognito writes the name with a trailing colon (aws-behaviour.md §1).
+        headers.push(("x-amzn-ErrorType".to_owned(), format!("{}:", e.name)));
+        // A message that cannot travel in a header as it is (a validation message quoting a
+        // value with control or non-ASCII characters) is left to the body alone.
+        if let Some(m) = e.message.as_deref().filter(|m| header_safe(m)) {
+            headers.push(("x-amzn-ErrorMessage".to_owned(), m.to_owned()));
+        }
+    }
+    let body = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// An empty output structure.
+pub(crate) fn empty() -> Value {
+    json!({})
+}

@@ -1,0 +1,110 @@
+//! The HTTP adapter: axum over [`Reference::handle`], nothing more. It reads the method, path,
+//! every header and the raw body bytes, calls `handle`, and writes what comes back. HTTP/1.1
+//! with keep-alive (hyper's default).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::{RawRequest, RawResponse, Reference, CONTENT_TYPE};
+
+/// The largest body the adapter reads.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// A running server: its address, and the means to stop it.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    join: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// Stops accepting connections, lets the open ones finish, and waits for the server task.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.join.await;
+    }
+}
+
+/// Serves `reference` on `addr` (use `127.0.0.1:0` for an ephemeral port).
+pub async fn spawn(reference: Arc<Reference>, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new().fallback(serve).with_state(reference);
+    let (tx, rx) = oneshot::channel::<()>();
+    let join = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(ServerHandle {
+        addr,
+        shutdown: tx,
+        join,
+    })
+}
+
+async fn serve(State(reference): State<Arc<Reference>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = match to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b.to_vec(),
+        Err(_) => return too_large(),
+    };
+    let raw = RawRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        headers,
+        body,
+    };
+    write(reference.handle(&raw))
+}
+
+fn write(raw: RawResponse) -> Response {
+    let mut res = Response::new(Body::from(raw.body));
+    *res.status_mut() =
+        StatusCode::from_u16(raw.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (k, v) in raw.headers {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            res.headers_mut().append(k, v);
+        }
+    }
+    res
+}
+
+/// A body over [`BODY_LIMIT`] (or one that could not be read) never reaches the target.
+fn too_large() -> Response {
+    write(RawResponse {
+        status: 413,
+        headers: vec![
+            ("Content-Type".into(), CONTENT_TYPE.into()),
+            (
+                "x-amzn-ErrorType".into(),
+                "RequestEntityTooLargeException:".into(),
+            ),
+        ],
+        body: br#"{"__type":"RequestEntityTooLargeException","message":"Request body too large"}"#
+            .to_vec(),
+    })
+}
