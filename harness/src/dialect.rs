@@ -46,8 +46,12 @@ pub fn translate(java: &str) -> Result<String, DialectError> {
 }
 
 /// A model pattern, translated and compiled, matched against whole values.
+/// Cheap to clone: the compiled engines are shared.
 #[derive(Debug, Clone)]
-pub struct Pattern {
+pub struct Pattern(std::sync::Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
     java: String,
     translated: String,
     engine: Engine,
@@ -75,27 +79,27 @@ impl Pattern {
                     reason: e.to_string(),
                 })?,
         };
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Inner {
             java: java.to_owned(),
             translated,
             engine,
             class: std::sync::OnceLock::new(),
-        })
+        })))
     }
 
     /// The pattern as the model writes it (and as AWS quotes it in validation messages).
     pub fn java(&self) -> &str {
-        &self.java
+        &self.0.java
     }
 
     /// The anchored translation, as written into the JSON Schemas.
     pub fn translated(&self) -> &str {
-        &self.translated
+        &self.0.translated
     }
 
     /// Whether the whole value matches, under Java's reading.
     pub fn is_match(&self, value: &str) -> bool {
-        match &self.engine {
+        match &self.0.engine {
             Engine::Plain(re) => re.is_match(value),
             // A backtracking limit reached counts as no match: such a value is rejected.
             Engine::Fancy(re) => re.is_match(value).unwrap_or(false),
@@ -106,14 +110,15 @@ impl Pattern {
     /// sorted ranges and the minimum repetition. Generators use it to build values of an exact
     /// length; other patterns go through the general generator.
     pub fn repeated_class(&self) -> Option<RepeatedClass> {
-        self.class
+        self.0
+            .class
             .get_or_init(|| self.parse_repeated_class())
             .clone()
     }
 
     fn parse_repeated_class(&self) -> Option<RepeatedClass> {
         use regex_syntax::hir::{Class, HirKind};
-        let hir = regex_syntax::parse(&self.translated).ok()?;
+        let hir = regex_syntax::parse(&self.0.translated).ok()?;
         let HirKind::Concat(parts) = hir.kind() else {
             return None;
         };

@@ -6,6 +6,7 @@
 //! [`target`] says where requests go and how a target is provisioned.
 
 pub mod check;
+pub mod cli;
 pub mod dialect;
 pub mod exit;
 pub mod generate;
@@ -14,3 +15,4 @@ pub mod redact;
 pub mod reference;
 pub mod replay;
 pub mod report;
+pub mod target;

@@ -25,12 +25,29 @@ const EXTRA: &[&str] = &[
 /// Every string under a sensitive path of the body (model paths such as `/UserAttributes/*/Value`,
 /// plus [`EXTRA`] member names anywhere), longest first so a secret inside another is still found.
 pub fn secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
+    let mut out = model_secrets(sensitive_paths, body);
+    out.extend(named_secrets(body));
+    tidy(out)
+}
+
+/// The strings under the model's sensitive paths only: what the contract itself keeps secret.
+pub fn model_secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for p in sensitive_paths {
         let parts: Vec<&str> = p.split('/').skip(1).collect();
         collect_at(body, &parts, &mut out);
     }
+    tidy(out)
+}
+
+/// The strings under the credential names of [`EXTRA`], wherever they stand.
+pub fn named_secrets(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
     collect_named(body, false, &mut out);
+    tidy(out)
+}
+
+fn tidy(mut out: Vec<String>) -> Vec<String> {
     out.retain(|s| !s.is_empty());
     out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     out.dedup();

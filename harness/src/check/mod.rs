@@ -421,11 +421,13 @@ fn envelope(ctx: &Context) -> CheckResult {
     }
 }
 
-/// No sensitive input value comes back. On an error response nothing sensitive may come back
-/// at all. A success legitimately returns some model-sensitive data the request named (AdminGetUser
+/// No sensitive input value comes back. On an error response no value the model marks
+/// `sensitive` may come back: the contract's own line, so a non-sensitive member such as
+/// `ConfirmationCode` may be quoted in a validation message, as Coral does (aws-behaviour.md §2).
+/// A success legitimately returns some model-sensitive data the request named (AdminGetUser
 /// answers with the `Username` it was asked about, AdminCreateUser with the attributes it was
 /// given), so a 2xx is only searched for the credentials [`redact`] always treats as secret
-/// (passwords, codes, secret hashes, tokens, sessions).
+/// (passwords, codes, secret hashes, tokens, sessions). Reports redact both sets regardless.
 ///
 /// ClientId is exempt in both: real AWS echoes it in documented messages ("User pool client <id>
 /// does not exist.", aws-behaviour.md §4).
@@ -443,16 +445,17 @@ fn redaction(
     let Some(sent) = sent_json else {
         return result(CheckOutcome::Skip("the sent body is not JSON".into()));
     };
-    let paths: Vec<String> = if (200..300).contains(&resp.status) {
-        Vec::new()
+    let candidates = if (200..300).contains(&resp.status) {
+        redact::named_secrets(sent)
     } else {
-        sensitive
+        let paths: Vec<String> = sensitive
             .iter()
             .filter(|p| p.as_str() != "/ClientId")
             .cloned()
-            .collect()
+            .collect();
+        redact::model_secrets(&paths, sent)
     };
-    let secrets: Vec<String> = redact::secrets(&paths, sent)
+    let secrets: Vec<String> = candidates
         .into_iter()
         // The same floor as `redact::redact`: a one- or two-character value turns up everywhere.
         .filter(|s| s.chars().count() >= 3)
