@@ -279,9 +279,9 @@ impl Reference {
         *offset = offset.saturating_add(by);
     }
 
-    /// The confirmation code the target last issued to this user and that is still
-    /// outstanding (ForgotPassword), if any: the harness's code source. `username` may be an
-    /// alias, resolved as the public operations resolve it.
+    /// The forgot-password code the target last issued to this user, while it is outstanding
+    /// (neither used nor superseded; it may have expired): the harness's code source. `username`
+    /// may be an alias, resolved as the public operations resolve it.
     pub fn pending_code(&self, pool_id: &str, username: &str) -> Option<String> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.state.pending_code(pool_id, username)
