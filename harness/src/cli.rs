@@ -512,29 +512,30 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     }
     let sent = String::from_utf8_lossy(&exchange.sent.body);
     println!("  {}", crate::redact::redact_body(&sensitive, &sent));
+    let secrets = serde_json::from_str(&sent)
+        .map(|v| crate::redact::secrets(&sensitive, &v))
+        .unwrap_or_default();
+    let shown = |t: &str| crate::redact::redact(t, &secrets);
     match &exchange.result {
         Ok(r) => {
-            println!(
-                "response  HTTP {} in {} ms",
-                r.status,
-                exchange.elapsed.as_millis()
-            );
+            let ms = exchange.elapsed.as_millis();
+            println!("response  HTTP {} in {ms} ms", r.status);
             for (k, v) in &r.headers {
-                println!("  {k}: {v}");
+                println!("  {k}: {}", shown(v));
             }
-            let secrets = serde_json::from_str(&sent)
-                .map(|v| crate::redact::secrets(&sensitive, &v))
-                .unwrap_or_default();
-            println!(
-                "  {}",
-                crate::redact::redact(&String::from_utf8_lossy(&r.body), &secrets)
-            );
+            println!("  {}", shown(&String::from_utf8_lossy(&r.body)));
         }
         Err(e) => println!("response  none: {e}"),
     }
-    println!("verdict   {:?}", verdict.status);
+    let status = format!("{:?}", verdict.status).to_lowercase();
+    println!("verdict   {status}");
     for c in &verdict.checks {
-        println!("  {:<16} {:?}", c.check.as_str(), c.outcome);
+        let outcome = match &c.outcome {
+            crate::check::CheckOutcome::Pass => "pass".to_owned(),
+            crate::check::CheckOutcome::Fail(why) => format!("fail: {why}"),
+            crate::check::CheckOutcome::Skip(why) => format!("skip: {why}"),
+        };
+        println!("  {:<16} {outcome}", c.check.as_str());
     }
     let summary = Summary::from_verdicts([&verdict]);
     Ok(summary.exit_code())

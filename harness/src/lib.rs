@@ -2,7 +2,7 @@
 //!
 //! The data path is a row of stages with plain data between them:
 //! [`model`] (schemas → catalogue) → [`generate`] (cases) → [`replay`] (exchanges, the only async
-//! stage) → [`check`] (verdicts) → [`report`]. [`reference`] is the embedded target, and
+//! stage) → [`check`] (verdicts) → [`report`]. [`reference`](mod@reference) is the embedded target, and
 //! [`target`] says where requests go and how a target is provisioned.
 
 pub mod check;

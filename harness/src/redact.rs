@@ -23,7 +23,7 @@ const EXTRA: &[&str] = &[
 ];
 
 /// Every string under a sensitive path of the body (model paths such as `/UserAttributes/*/Value`,
-/// plus [`EXTRA`] member names anywhere), longest first so a secret inside another is still found.
+/// plus `EXTRA` member names anywhere), longest first so a secret inside another is still found.
 pub fn secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
     let mut out = model_secrets(sensitive_paths, body);
     out.extend(named_secrets(body));
@@ -40,7 +40,7 @@ pub fn model_secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
     tidy(out)
 }
 
-/// The strings under the credential names of [`EXTRA`], wherever they stand.
+/// The strings under the credential names of `EXTRA`, wherever they stand.
 pub fn named_secrets(body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     collect_named(body, false, &mut out);

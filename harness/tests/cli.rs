@@ -245,3 +245,37 @@ async fn wrong_answers_fail_with_the_check_named() {
         text(&out)
     );
 }
+
+#[test]
+fn replay_resends_one_case_by_id_and_redacts() {
+    let cases = cognate(&["cases", "--seed", "3"]);
+    let listing = String::from_utf8_lossy(&cases.stdout);
+    let line = listing
+        .lines()
+        .find(|l| l.contains("client with secret, SecretHash missing"))
+        .expect("the contract case is listed");
+    let case: Value = serde_json::from_str(line).unwrap();
+    let id = case["id"].as_str().unwrap();
+    let out = cognate(&["replay", id, "--seed", "3"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("verdict   pass"), "{shown}");
+    assert!(
+        shown.contains("x-amzn-errortype: NotAuthorizedException"),
+        "{shown}"
+    );
+    // The client id appears in the message only as <redacted>.
+    assert!(
+        shown.contains("Client <redacted> is configured for secret"),
+        "{shown}"
+    );
+    assert!(!shown.contains(crate_password()), "{shown}");
+
+    let missing = cognate(&["replay", "0000000000000000", "--seed", "3"]);
+    assert_eq!(code(&missing), 1, "{}", text(&missing));
+    assert!(text(&missing).contains("no case 0000000000000000"));
+}
+
+fn crate_password() -> &'static str {
+    cognate::target::USER_PASSWORD
+}

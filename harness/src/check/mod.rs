@@ -3,7 +3,7 @@
 //! `Err`, and no response (HTML, invalid UTF-8, empty, huge) makes it panic.
 //!
 //! Checks, in report order: `transport`, `no_server_error`, `status`, `exception`, `envelope`,
-//! `shape`, `redaction`. The error identity is read by [`protocol`]'s awsJson1_1 rules.
+//! `shape`, `redaction`. The error identity is read by the `protocol` module's awsJson1_1 rules.
 
 mod protocol;
 mod text;
