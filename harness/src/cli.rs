@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
 use crate::check::{CheckError, Checker};
+use crate::config::{CodeSource, Config, ConfigError};
 use crate::exit::ExitCode;
 use crate::generate::{self, Case, Contract, ContractError, GenerateError, Options};
 use crate::model::{import, Catalogue, ModelError};
@@ -17,7 +18,7 @@ use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
     Event, JsonReport, JunitReport, ReportError, Reporter, RunInfo, Summary, Terminal,
 };
-use crate::target::{self, Provisioner, TargetError};
+use crate::target::{self, Fixture, Provisioner, TargetError};
 
 /// The operations of the password-recovery contract: the default suite.
 pub const DEFAULT_OPERATIONS: [&str; 2] = ["ForgotPassword", "ConfirmForgotPassword"];
@@ -81,16 +82,19 @@ pub struct Selection {
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// `reference` (the embedded target, started in-process) or a URL such as
-    /// http://127.0.0.1:5000.
+    /// `reference` (the embedded target, started in-process), a profile of cognate.toml
+    /// (`moto`, `cognito-local`), or a URL such as http://127.0.0.1:5000.
     #[arg(long, default_value = "reference")]
     pub target: String,
+    /// The profiles file (default: cognate.toml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Allow a target outside 127.0.0.0/8, ::1 and localhost (a live service).
     #[arg(long)]
     pub allow_live: bool,
-    /// Region for SigV4 signing of admin operations.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
+    /// Region for SigV4 signing of admin operations (default: the profile's, else us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
@@ -187,6 +191,8 @@ pub enum CliError {
     #[error(transparent)]
     Target(#[from] TargetError),
     #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
     Replay(#[from] ReplayError),
     #[error(transparent)]
     Report(#[from] ReportError),
@@ -206,7 +212,8 @@ impl CliError {
             | CliError::Generate(_)
             | CliError::Check(_)
             | CliError::Import { .. }
-            | CliError::Read { .. } => ExitCode::BadInput,
+            | CliError::Read { .. }
+            | CliError::Config(_) => ExitCode::BadInput,
             CliError::NoSuchCase { .. }
             | CliError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
                 ExitCode::Usage
@@ -308,54 +315,99 @@ fn generate_all(sel: &Selection) -> Result<(&'static Catalogue, Vec<String>, Vec
     Ok((cat, ops, cases))
 }
 
-/// A started target: its URL, and the in-process server to stop afterwards.
+/// A started target: where it is, what the profile says about it, and the in-process server to
+/// stop afterwards.
 struct Started {
+    /// `reference`, the profile name, or the URL: what reports call the target.
+    name: String,
     url: String,
     server: Option<reference::ServerHandle>,
-}
-
-async fn start_target(args: &TargetArgs, cat: &'static Catalogue) -> Result<Started, CliError> {
-    if args.target == "reference" {
-        let r = Arc::new(Reference::new(cat));
-        let server = reference::spawn(r, ([127, 0, 0, 1], 0).into())
-            .await
-            .map_err(CliError::Serve)?;
-        return Ok(Started {
-            url: format!("http://{}", server.addr),
-            server: Some(server),
-        });
-    }
-    target::check_url(&args.target, args.allow_live)?;
-    Ok(Started {
-        url: args.target.clone(),
-        server: None,
-    })
-}
-
-fn client(args: &TargetArgs, url: &str) -> Result<Client, CliError> {
-    Ok(Client::new(
-        url,
-        replay::Config {
-            concurrency: args.concurrency.max(1),
-            timeout: Duration::from_millis(args.timeout_ms.max(1)),
-            signing: Signing::test_credentials(&args.region),
-        },
-    )?)
-}
-
-async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
-    let (cat, ops, cases) = generate_all(&a.selection)?;
-    let checker = Checker::new(cat)?;
-    let started = Started::start(&a.target, cat).await?;
-    let result = run_against(&a, &started.url, &ops, &cases, &checker).await;
-    started.stop().await;
-    let summary = result?;
-    Ok(summary.exit_code())
+    /// What snapshots record as the target's version.
+    version: Option<String>,
+    signing: Signing,
+    reset: Option<String>,
+    not_implemented: Vec<String>,
+    /// How the stateful flows learn a confirmation code.
+    #[allow(dead_code)]
+    code_source: Option<CodeSource>,
 }
 
 impl Started {
     async fn start(args: &TargetArgs, cat: &'static Catalogue) -> Result<Started, CliError> {
-        start_target(args, cat).await
+        let region = |profile: Option<&str>| {
+            args.region
+                .clone()
+                .or(profile.map(str::to_owned))
+                .unwrap_or_else(|| "us-east-1".to_owned())
+        };
+        if args.target == "reference" {
+            let r = Arc::new(Reference::new(cat));
+            let server = reference::spawn(r, ([127, 0, 0, 1], 0).into())
+                .await
+                .map_err(CliError::Serve)?;
+            return Ok(Started {
+                name: "reference".into(),
+                url: format!("http://{}", server.addr),
+                server: Some(server),
+                version: Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
+                signing: Signing::test_credentials(&region(None)),
+                reset: None,
+                not_implemented: Vec::new(),
+                code_source: None,
+            });
+        }
+        if args.target.contains("://") {
+            target::check_url(&args.target, args.allow_live)?;
+            return Ok(Started {
+                name: args.target.clone(),
+                url: args.target.clone(),
+                server: None,
+                version: None,
+                signing: Signing::test_credentials(&region(None)),
+                reset: None,
+                not_implemented: Vec::new(),
+                code_source: None,
+            });
+        }
+        let (config, file) = Config::load(args.config.as_deref())?;
+        let p = config.profile(&args.target, &file)?;
+        target::check_url(&p.url, args.allow_live)?;
+        let mut signing = Signing::test_credentials(&region(Some(&p.region)));
+        if let (Some(ak), Some(sk)) = (&p.access_key, &p.secret_key) {
+            signing.access_key = ak.clone();
+            signing.secret_key = sk.clone();
+        }
+        Ok(Started {
+            name: args.target.clone(),
+            url: p.url.clone(),
+            server: None,
+            version: p.version.clone(),
+            signing,
+            reset: p.reset.clone(),
+            not_implemented: p.not_implemented.clone(),
+            code_source: p.code_source.clone(),
+        })
+    }
+
+    fn client(&self, args: &TargetArgs) -> Result<Client, CliError> {
+        Ok(Client::new(
+            &self.url,
+            replay::Config {
+                concurrency: args.concurrency.max(1),
+                timeout: Duration::from_millis(args.timeout_ms.max(1)),
+                signing: self.signing.clone(),
+            },
+        )?)
+    }
+
+    /// Provisions the fixture, after resetting the target where its profile says how.
+    async fn provision(&self, client: &Client, seed: u64) -> Result<Fixture, CliError> {
+        if let Some(path) = &self.reset {
+            target::reset(client, path).await?;
+        }
+        Ok(Provisioner::new(client)
+            .provision(&format!("s{seed}"))
+            .await?)
     }
 
     async fn stop(self) {
@@ -365,17 +417,37 @@ impl Started {
     }
 }
 
+async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
+    let (cat, ops, cases) = generate_all(&a.selection)?;
+    let started = Started::start(&a.target, cat).await?;
+    let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
+    let result = run_against(&a, &started, &ops, &cases, &checker).await;
+    started.stop().await;
+    let summary = result?;
+    Ok(summary.exit_code())
+}
+
 async fn run_against(
     a: &RunArgs,
-    url: &str,
+    started: &Started,
     ops: &[String],
     cases: &[Case],
     checker: &Checker,
 ) -> Result<Summary, CliError> {
-    let client = client(&a.target, url)?;
+    let client = started.client(&a.target)?;
+    let version = started
+        .version
+        .as_deref()
+        .map_or(String::new(), |v| format!(" ({v})"));
+    eprintln!(
+        "target {}{version} at {}: {} cases, seed {}",
+        started.name,
+        started.url,
+        cases.len(),
+        a.selection.seed
+    );
+    let fixture = started.provision(&client, a.selection.seed).await?;
     let provisioner = Provisioner::new(&client);
-    let tag = format!("s{}", a.selection.seed);
-    let fixture = provisioner.provision(&tag).await?;
 
     let mut reporter = Reporter::new();
     reporter
@@ -384,7 +456,7 @@ async fn run_against(
         .add(JunitReport::new(&a.report_dir));
     reporter.event(&Event::Started(RunInfo {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
-        target: a.target.target.clone(),
+        target: started.name.clone(),
         seed: a.selection.seed,
         operations: ops.to_vec(),
         cases: cases.len(),
@@ -473,16 +545,13 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
             seed: a.selection.seed,
         })?
         .clone();
-    let checker = Checker::new(cat)?;
     let started = Started::start(&a.target, cat).await?;
+    let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
     let result = async {
-        let client = client(&a.target, &started.url)?;
-        let provisioner = Provisioner::new(&client);
-        let fixture = provisioner
-            .provision(&format!("s{}", a.selection.seed))
-            .await?;
+        let client = started.client(&a.target)?;
+        let fixture = started.provision(&client, a.selection.seed).await?;
         let exchange = client.send(&case.id, &case.request, &fixture).await;
-        let _ = provisioner.cleanup(&fixture).await;
+        let _ = Provisioner::new(&client).cleanup(&fixture).await;
         Ok::<_, CliError>(exchange)
     }
     .await;

@@ -173,6 +173,18 @@ impl Client {
         &self.url
     }
 
+    /// POSTs an empty body to a path of the endpoint (a target's own admin API, not
+    /// cognito-idp) and returns the status.
+    pub async fn post_empty(&self, path: &str) -> Result<u16, String> {
+        let url = format!("{}{}", self.url, path.trim_start_matches('/'));
+        self.http
+            .post(url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| root_cause(&e))
+    }
+
     /// Sends one request, body and headers exactly as given (after placeholders are filled).
     pub async fn send(&self, case_id: &str, request: &Request, fill: &dyn Fill) -> Exchange {
         let body = fill_placeholders(&request.body, fill).into_bytes();

@@ -36,6 +36,8 @@ pub enum TargetError {
     },
     #[error("provisioning: {operation} answered without {what}")]
     Incomplete { operation: String, what: String },
+    #[error("resetting the target with POST {path}: {why}")]
+    Reset { path: String, why: String },
 }
 
 /// Checks that `url` is http(s) and, unless `allow_live`, that it names 127.0.0.0/8, ::1 or
@@ -59,6 +61,20 @@ pub fn check_url(url: &str, allow_live: bool) -> Result<(), TargetError> {
         Ok(())
     } else {
         Err(TargetError::NotLoopback(host.to_owned()))
+    }
+}
+
+/// Clears a target's state with a POST to `path` (moto's `/moto-api/reset`).
+pub async fn reset(client: &Client, path: &str) -> Result<(), TargetError> {
+    let why = |why: String| TargetError::Reset {
+        path: path.to_owned(),
+        why,
+    };
+    let status = client.post_empty(path).await.map_err(why)?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(why(format!("HTTP {status}")))
     }
 }
 

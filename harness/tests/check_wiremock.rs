@@ -783,7 +783,10 @@ async fn not_implemented_is_a_skip() {
     assert_eq!(v.status, Status::Skip, "{v:#?}");
     assert_eq!(
         v.reason.as_deref(),
-        Some("target does not implement ConfirmForgotPassword")
+        Some(
+            "target does not implement ConfirmForgotPassword: \
+             ConfirmForgotPassword is not implemented by this target"
+        )
     );
     assert_all_checks_reported(&v);
     assert!(failed(&v).is_empty());
@@ -843,4 +846,49 @@ async fn connection_refused_is_an_error() {
     assert_eq!(v.group, "missing_required");
     assert_eq!(v.expected, "InvalidParameterException (400)");
     assert_eq!(v.observed, Default::default());
+}
+
+/// A profile's marker (cognito-local's `CognitoLocal#Unsupported`, HTTP 500) is a skip where the
+/// request named the real operation, and stays a failure for a case about an unknown target.
+#[tokio::test]
+async fn profile_markers_skip_only_real_operations() {
+    let marked = Checker::new(Catalogue::embedded())
+        .unwrap()
+        .with_not_implemented(vec!["CognitoLocal#Unsupported".into()]);
+    let answer = || {
+        aws_error(
+            500,
+            None,
+            serde_json::json!({
+                "__type": "CognitoLocal#Unsupported",
+                "message": "Cognito Local unsupported feature: SMS delivery",
+            }),
+        )
+    };
+    let real = confirm_forgot_password();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(answer())
+        .mount(&server)
+        .await;
+    let v = marked.check(&real, &exchange(&server.uri(), &real).await);
+    assert_eq!(v.status, Status::Skip, "{v:#?}");
+    assert!(
+        v.reason.as_deref().unwrap().contains("SMS delivery"),
+        "{v:#?}"
+    );
+
+    let mut unknown = confirm_forgot_password();
+    unknown.request.target = Some("AWSCognitoIdentityProviderService.NoSuchOperation".into());
+    unknown.expectation.expected = Expected::Error {
+        exceptions: vec!["UnknownOperationException".into()],
+        status: 400,
+    };
+    let v = marked.check(&unknown, &exchange(&server.uri(), &unknown).await);
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
+    assert!(failed(&v).contains(&CheckName::NoServerError), "{v:#?}");
+
+    // Without the marker, the same answer is a server error.
+    let v = checker().check(&real, &exchange(&server.uri(), &real).await);
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
 }

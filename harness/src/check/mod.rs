@@ -50,6 +50,8 @@ struct OperationChecks {
     output: Validator,
     /// Paths of sensitive input members (`/Password`, `/UserAttributes/*/Value`).
     sensitive: Vec<String>,
+    /// The operation's `X-Amz-Target`.
+    target: String,
 }
 
 /// Judges exchanges. Built once per run: every operation's output schema is compiled up front,
@@ -62,6 +64,9 @@ pub struct Checker {
     operations: HashMap<String, OperationChecks>,
     /// Exceptions the model marks as server faults (InternalErrorException): answered with 5xx.
     server_faults: HashSet<String>,
+    /// Error identities, as the target sends them, by which a target says it does not implement
+    /// an operation (a profile's `not_implemented`), besides our own 501 [`NOT_IMPLEMENTED`].
+    not_implemented: Vec<String>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -88,6 +93,7 @@ impl Checker {
                 OperationChecks {
                     output,
                     sensitive: op.sensitive.clone(),
+                    target: op.target.clone(),
                 },
             );
         }
@@ -100,7 +106,37 @@ impl Checker {
         Ok(Checker {
             operations,
             server_faults,
+            not_implemented: Vec::new(),
         })
+    }
+
+    /// Also reads these error identities (raw, as sent: `CognitoLocal#Unsupported`, or
+    /// sanitised) as "not implemented": a skip, when the request named a real operation.
+    pub fn with_not_implemented(mut self, identities: Vec<String>) -> Checker {
+        self.not_implemented = identities;
+        self
+    }
+
+    /// Whether the answer says the target does not implement the case's operation. Only for a
+    /// request that names the operation's real target: an unknown target answered
+    /// "unsupported" is still a contract failure.
+    fn says_not_implemented(&self, case: &Case, resp: &Response, id: &ErrorIdentity) -> bool {
+        if resp.status == 501 && id.name() == Some(NOT_IMPLEMENTED) {
+            return true;
+        }
+        let real_target = self
+            .operations
+            .get(&case.operation)
+            .is_some_and(|o| case.request.target.as_deref() == Some(o.target.as_str()));
+        real_target
+            && [&id.header, &id.code, &id.type_field]
+                .into_iter()
+                .flatten()
+                .any(|raw| {
+                    self.not_implemented
+                        .iter()
+                        .any(|m| m == raw || m == protocol::sanitize(raw))
+                })
     }
 
     /// The verdict on one exchange.
@@ -158,8 +194,16 @@ impl Checker {
                 .map(|c| redact::redact(c, &report_secrets)),
         };
 
-        if resp.status == 501 && name == Some(NOT_IMPLEMENTED) {
-            let reason = format!("target does not implement {}", case.operation);
+        if self.says_not_implemented(case, resp, &id) {
+            // The target's own words say what it lacks (a feature, not always the operation).
+            let reason = match id.message.as_deref().filter(|m| !m.is_empty()) {
+                Some(m) => format!(
+                    "target does not implement {}: {}",
+                    case.operation,
+                    text::abbreviate(&redact::redact(m, &report_secrets), 120)
+                ),
+                None => format!("target does not implement {}", case.operation),
+            };
             verdict.status = Status::Skip;
             verdict.checks = skipped_after(
                 CheckResult {

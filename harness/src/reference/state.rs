@@ -1057,6 +1057,10 @@ impl State {
                 Ok(empty())
             }
             None if user.spent_codes.iter().any(|s| s == code) => Err(expired()),
+            // Attempts count against an issued code only: with none pending there is nothing to
+            // guess, and the outcome of a wrong code stays the same whatever ran before it, which
+            // keeps concurrent runs and snapshots deterministic. AWS's counting is undocumented.
+            None if user.code.is_none() => Err(mismatch()),
             None => {
                 user.failed_attempts += 1;
                 Err(mismatch())
