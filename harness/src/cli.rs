@@ -322,6 +322,9 @@ struct Started {
     name: String,
     url: String,
     server: Option<reference::ServerHandle>,
+    /// The embedded target itself, for its in-process code source.
+    #[allow(dead_code)]
+    reference: Option<Arc<Reference>>,
     /// What snapshots record as the target's version.
     version: Option<String>,
     signing: Signing,
@@ -342,13 +345,14 @@ impl Started {
         };
         if args.target == "reference" {
             let r = Arc::new(Reference::new(cat));
-            let server = reference::spawn(r, ([127, 0, 0, 1], 0).into())
+            let server = reference::spawn(r.clone(), ([127, 0, 0, 1], 0).into())
                 .await
                 .map_err(CliError::Serve)?;
             return Ok(Started {
                 name: "reference".into(),
                 url: format!("http://{}", server.addr),
                 server: Some(server),
+                reference: Some(r),
                 version: Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
                 signing: Signing::test_credentials(&region(None)),
                 reset: None,
@@ -362,6 +366,7 @@ impl Started {
                 name: args.target.clone(),
                 url: args.target.clone(),
                 server: None,
+                reference: None,
                 version: None,
                 signing: Signing::test_credentials(&region(None)),
                 reset: None,
@@ -381,6 +386,7 @@ impl Started {
             name: args.target.clone(),
             url: p.url.clone(),
             server: None,
+            reference: None,
             version: p.version.clone(),
             signing,
             reset: p.reset.clone(),
