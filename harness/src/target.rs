@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sha2::Sha256;
 use thiserror::Error;
 
@@ -203,6 +203,20 @@ const USERS: &[UserSpec] = &[
     },
 ];
 
+/// A user to create: what [`Provisioner::create_user`] needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    /// Attributes, `*_verified` flags included, as AdminCreateUser and AdminUpdateUserAttributes
+    /// take them.
+    pub attributes: Vec<(String, String)>,
+    /// Given the permanent [`USER_PASSWORD`] (CONFIRMED); otherwise left in
+    /// FORCE_CHANGE_PASSWORD with it as the temporary password.
+    pub confirmed: bool,
+    /// Disabled after creation (AdminDisableUser).
+    pub disabled: bool,
+}
+
 /// Provisions through the admin operations and tears down with [`Provisioner::cleanup`].
 pub struct Provisioner<'a> {
     client: &'a Client,
@@ -246,30 +260,47 @@ impl<'a> Provisioner<'a> {
     /// A pool with a password policy and e-mail auto-verification, three clients and the users.
     /// `tag` keeps names apart when several runs share a target.
     pub async fn provision(&self, tag: &str) -> Result<Fixture, TargetError> {
+        let mut fixture = self.provision_pool(tag, &Map::new()).await?;
+        if let Err(e) = self.create_fixture_users(&mut fixture, tag).await {
+            // Leave nothing behind on a half-provisioned target.
+            let _ = self.cleanup(&fixture).await;
+            return Err(e);
+        }
+        Ok(fixture)
+    }
+
+    /// The pool and its three clients, no users. `extra` members are added to (or replace those
+    /// of) the CreateUserPool request: `AliasAttributes`, for a scenario that needs its own pool.
+    pub async fn provision_pool(
+        &self,
+        tag: &str,
+        extra: &Map<String, Value>,
+    ) -> Result<Fixture, TargetError> {
         let incomplete = |operation: &str, what: &str| TargetError::Incomplete {
             operation: operation.to_owned(),
             what: what.to_owned(),
         };
-        let pool = self
-            .call(
-                "CreateUserPool",
-                json!({
-                    "PoolName": format!("cognate-{tag}"),
-                    "Policies": {"PasswordPolicy": {
-                        "MinimumLength": 8,
-                        "RequireUppercase": true,
-                        "RequireLowercase": true,
-                        "RequireNumbers": true,
-                        "RequireSymbols": true,
-                    }},
-                    "AutoVerifiedAttributes": ["email"],
-                    "AccountRecoverySetting": {"RecoveryMechanisms": [
-                        {"Name": "verified_email", "Priority": 1},
-                        {"Name": "verified_phone_number", "Priority": 2},
-                    ]},
-                }),
-            )
-            .await?;
+        let mut input = json!({
+            "PoolName": format!("cognate-{tag}"),
+            "Policies": {"PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": true,
+                "RequireLowercase": true,
+                "RequireNumbers": true,
+                "RequireSymbols": true,
+            }},
+            "AutoVerifiedAttributes": ["email"],
+            "AccountRecoverySetting": {"RecoveryMechanisms": [
+                {"Name": "verified_email", "Priority": 1},
+                {"Name": "verified_phone_number", "Priority": 2},
+            ]},
+        });
+        if let Value::Object(m) = &mut input {
+            for (k, v) in extra {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+        let pool = self.call("CreateUserPool", input).await?;
         let pool_id = pool
             .pointer("/UserPool/Id")
             .and_then(Value::as_str)
@@ -279,16 +310,14 @@ impl<'a> Provisioner<'a> {
             pool_id: pool_id.clone(),
             ..Fixture::default()
         };
-        let result = self.populate(&mut fixture, tag).await;
-        if let Err(e) = result {
-            // Leave nothing behind on a half-provisioned target.
+        if let Err(e) = self.create_clients(&mut fixture).await {
             let _ = self.cleanup(&fixture).await;
             return Err(e);
         }
         Ok(fixture)
     }
 
-    async fn populate(&self, fixture: &mut Fixture, tag: &str) -> Result<(), TargetError> {
+    async fn create_clients(&self, fixture: &mut Fixture) -> Result<(), TargetError> {
         let pool_id = fixture.pool_id.clone();
         for (key, secret, prevent) in [
             ("legacy", false, "LEGACY"),
@@ -333,54 +362,78 @@ impl<'a> Provisioner<'a> {
                 },
             );
         }
+        Ok(())
+    }
+
+    async fn create_fixture_users(
+        &self,
+        fixture: &mut Fixture,
+        tag: &str,
+    ) -> Result<(), TargetError> {
         for u in USERS {
-            let username = format!("cognate-{}-{tag}", u.key);
-            let attributes: Vec<Value> = u
-                .attributes
-                .iter()
-                .map(|(n, v)| json!({"Name": n, "Value": v}))
-                .collect();
+            let user = NewUser {
+                username: format!("cognate-{}-{tag}", u.key),
+                attributes: u
+                    .attributes
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                    .collect(),
+                confirmed: u.confirmed,
+                disabled: u.disabled,
+            };
+            self.create_user(&fixture.pool_id, &user).await?;
+            fixture.users.insert(u.key.to_owned(), user.username);
+        }
+        Ok(())
+    }
+
+    /// Creates one user through the admin operations: AdminCreateUser (no message sent),
+    /// AdminSetUserPassword when confirmed, AdminUpdateUserAttributes (some implementations
+    /// ignore `*_verified` at creation), AdminDisableUser when disabled.
+    pub async fn create_user(&self, pool_id: &str, u: &NewUser) -> Result<(), TargetError> {
+        let attributes: Vec<Value> = u
+            .attributes
+            .iter()
+            .map(|(n, v)| json!({"Name": n, "Value": v}))
+            .collect();
+        self.call(
+            "AdminCreateUser",
+            json!({
+                "UserPoolId": pool_id,
+                "Username": u.username,
+                "UserAttributes": attributes,
+                "TemporaryPassword": USER_PASSWORD,
+                "MessageAction": "SUPPRESS",
+            }),
+        )
+        .await?;
+        if u.confirmed {
             self.call(
-                "AdminCreateUser",
+                "AdminSetUserPassword",
                 json!({
                     "UserPoolId": pool_id,
-                    "Username": username,
-                    "UserAttributes": attributes,
-                    "TemporaryPassword": USER_PASSWORD,
-                    "MessageAction": "SUPPRESS",
+                    "Username": u.username,
+                    "Password": USER_PASSWORD,
+                    "Permanent": true,
                 }),
             )
             .await?;
-            if u.confirmed {
-                self.call(
-                    "AdminSetUserPassword",
-                    json!({
-                        "UserPoolId": pool_id,
-                        "Username": username,
-                        "Password": USER_PASSWORD,
-                        "Permanent": true,
-                    }),
-                )
-                .await?;
-            }
-            // Some implementations ignore *_verified at creation; say it again.
+        }
+        self.call(
+            "AdminUpdateUserAttributes",
+            json!({
+                "UserPoolId": pool_id,
+                "Username": u.username,
+                "UserAttributes": attributes,
+            }),
+        )
+        .await?;
+        if u.disabled {
             self.call(
-                "AdminUpdateUserAttributes",
-                json!({
-                    "UserPoolId": pool_id,
-                    "Username": username,
-                    "UserAttributes": attributes,
-                }),
+                "AdminDisableUser",
+                json!({"UserPoolId": pool_id, "Username": u.username}),
             )
             .await?;
-            if u.disabled {
-                self.call(
-                    "AdminDisableUser",
-                    json!({"UserPoolId": pool_id, "Username": username}),
-                )
-                .await?;
-            }
-            fixture.users.insert(u.key.to_owned(), username);
         }
         Ok(())
     }

@@ -3,12 +3,15 @@
 //! `Err`, and no response (HTML, invalid UTF-8, empty, huge) makes it panic.
 //!
 //! Checks, in report order: `transport`, `no_server_error`, `status`, `exception`, `envelope`,
-//! `shape`, `redaction`. The error identity is read by the `protocol` module's awsJson1_1 rules.
+//! `shape`, `redaction`, and for scenario steps `output` ([`apply_output`]). The error identity is
+//! read by the `protocol` module's awsJson1_1 rules.
 
+mod output;
 mod protocol;
 mod text;
 mod verdict;
 
+pub use output::{apply_output, OutputCheck};
 pub use protocol::*;
 pub use verdict::*;
 

@@ -20,6 +20,9 @@ pub enum CheckName {
     Shape,
     /// No sensitive input value comes back in the response.
     Redaction,
+    /// The values a scenario step names in the success body (delivery medium, masked
+    /// destination, ...) are the expected ones. Only scenario steps carry it.
+    Output,
 }
 
 impl CheckName {
@@ -32,6 +35,7 @@ impl CheckName {
             CheckName::Envelope => "envelope",
             CheckName::Shape => "shape",
             CheckName::Redaction => "redaction",
+            CheckName::Output => "output",
         }
     }
 }

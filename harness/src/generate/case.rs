@@ -110,14 +110,22 @@ pub enum CaseKind {
     Invalid { rule: Rule },
     /// A documented business outcome for a stateless request (SecretHash, unknown user, ...).
     Contract,
+    /// One step of a stateful scenario (`fixtures/scenarios/`): its outcome depends on the steps
+    /// before it.
+    Scenario,
+    /// One step of a property-generated sequence, judged against the harness's model.
+    Sequence,
 }
 
 impl CaseKind {
-    /// The summary column a case is counted in: `valid`, `contract` or the rule's name.
+    /// The summary column a case is counted in: `valid`, `contract`, the rule's name,
+    /// `scenario` or `sequence`.
     pub fn group(&self) -> &'static str {
         match self {
             CaseKind::Valid => "valid",
             CaseKind::Contract => "contract",
+            CaseKind::Scenario => "scenario",
+            CaseKind::Sequence => "sequence",
             CaseKind::Invalid { rule } => rule.as_str(),
         }
     }

@@ -220,40 +220,58 @@ fn request(path: &str, row: &Row) -> Result<Option<Map<String, Value>>, Contract
 }
 
 fn expectation(path: &str, row: &Row, catalogue: &Catalogue) -> Result<Expectation, ContractError> {
-    let invalid = |reason: String| ContractError::Invalid {
+    expectation_of(
+        row.outcome.as_deref(),
+        row.exceptions.as_deref(),
+        row.status,
+        &row.evidence,
+        catalogue,
+    )
+    .map_err(|reason| ContractError::Invalid {
         path: path.to_owned(),
         reason,
-    };
-    let expected = match (row.outcome.as_deref(), &row.exceptions) {
+    })
+}
+
+/// An expectation from the fields of a data row (`outcome = "success"`, or `exceptions` with an
+/// optional `status`, and the `evidence` it rests on), or why the row is not one. Shared by the
+/// expectation files and the scenario files.
+pub(crate) fn expectation_of(
+    outcome: Option<&str>,
+    exceptions: Option<&[String]>,
+    status: Option<u16>,
+    evidence: &str,
+    catalogue: &Catalogue,
+) -> Result<Expectation, String> {
+    let expected = match (outcome, exceptions) {
         (Some("success"), None) => Expected::Success,
         (None, Some(names)) if !names.is_empty() => {
             if let Some(unknown) = names
                 .iter()
                 .find(|n| !catalogue.exceptions.contains_key(*n) && !is_framework_error(n))
             {
-                return Err(invalid(format!("unknown exception {unknown:?}")));
+                return Err(format!("unknown exception {unknown:?}"));
             }
             let fault = names
                 .iter()
                 .any(|n| catalogue.exceptions.get(n).is_some_and(|e| e.server_fault));
             Expected::Error {
-                exceptions: names.clone(),
-                status: row.status.unwrap_or(if fault { 500 } else { 400 }),
+                exceptions: names.to_vec(),
+                status: status.unwrap_or(if fault { 500 } else { 400 }),
             }
         }
         _ => {
-            return Err(invalid(format!(
-                "a row needs either outcome = \"success\" or a non-empty exceptions list (evidence {:?})",
-                row.evidence
-            )))
+            return Err(format!(
+                "a row needs either outcome = \"success\" or a non-empty exceptions list (evidence {evidence:?})"
+            ))
         }
     };
-    if row.evidence.trim().is_empty() {
-        return Err(invalid("a row without evidence".into()));
+    if evidence.trim().is_empty() {
+        return Err("a row without evidence".into());
     }
     Ok(Expectation {
         expected,
-        evidence: row.evidence.clone(),
+        evidence: evidence.to_owned(),
     })
 }
 

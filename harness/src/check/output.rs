@@ -1,0 +1,108 @@
+//! The `output` check of scenario steps: named values of a success body, each equal to a JSON
+//! value or matching a pattern (the delivery medium, the masked form of a destination, the
+//! presence of a token). Pure, like the other checks.
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::{text, CheckName, CheckOutcome, CheckResult, Status, Verdict};
+use crate::redact;
+use crate::replay::Exchange;
+
+/// One expectation on a success body, at a JSON Pointer (`/CodeDeliveryDetails/Destination`;
+/// the empty pointer is the whole body).
+#[derive(Debug, Clone)]
+pub enum OutputCheck {
+    /// The value there equals this JSON value.
+    Equals { pointer: String, value: Value },
+    /// The value there is a string matching this pattern (unanchored unless it says `^...$`).
+    Matches { pointer: String, pattern: Regex },
+}
+
+impl OutputCheck {
+    pub fn pointer(&self) -> &str {
+        match self {
+            OutputCheck::Equals { pointer, .. } | OutputCheck::Matches { pointer, .. } => pointer,
+        }
+    }
+}
+
+/// The longest value a failure shows, in characters.
+const SHOWN_VALUE_CHARS: usize = 60;
+
+/// Adds the `output` check to a verdict of the checker: skipped when the verdict is a skip or an
+/// error, when no success was answered, or when there is nothing to check; failed (and the verdict
+/// with it, if it still passed) at the first value that is missing or differs.
+pub fn apply_output(verdict: &mut Verdict, exchange: &Exchange, checks: &[OutputCheck]) {
+    if checks.is_empty() {
+        return;
+    }
+    let result = |outcome| CheckResult {
+        check: CheckName::Output,
+        outcome,
+    };
+    let outcome = match (&verdict.status, &exchange.result) {
+        (Status::Skip | Status::Error, _) | (_, Err(_)) => {
+            CheckOutcome::Skip("no answer to look into".into())
+        }
+        (_, Ok(resp)) if !(200..300).contains(&resp.status) => {
+            CheckOutcome::Skip(format!("HTTP {} is not a 2xx", resp.status))
+        }
+        (_, Ok(resp)) => match serde_json::from_slice::<Value>(&resp.body) {
+            Err(_) => CheckOutcome::Skip("the body is not JSON (see envelope)".into()),
+            Ok(body) => {
+                // Never show a credential: the request's, and any token the answer carries.
+                let mut secrets = serde_json::from_slice::<Value>(&exchange.sent.body)
+                    .map(|sent| redact::named_secrets(&sent))
+                    .unwrap_or_default();
+                secrets.extend(redact::named_secrets(&body));
+                match checks.iter().find_map(|c| mismatch(c, &body, &secrets)) {
+                    None => CheckOutcome::Pass,
+                    Some(why) => CheckOutcome::Fail(why),
+                }
+            }
+        },
+    };
+    if let CheckOutcome::Fail(why) = &outcome {
+        if verdict.status == Status::Pass {
+            verdict.status = Status::Fail;
+            verdict.reason = Some(format!("output: {why}"));
+        }
+    }
+    verdict.checks.push(result(outcome));
+}
+
+fn mismatch(check: &OutputCheck, body: &Value, secrets: &[String]) -> Option<String> {
+    let pointer = check.pointer();
+    let at = if pointer.is_empty() {
+        "the body".to_owned()
+    } else {
+        pointer.to_owned()
+    };
+    let shown = |v: &Value| {
+        let s = text::redact_json(v, secrets).to_string();
+        text::abbreviate(&text::one_line(&s), SHOWN_VALUE_CHARS)
+    };
+    let Some(got) = body.pointer(pointer) else {
+        return Some(format!("{at} is missing"));
+    };
+    match check {
+        OutputCheck::Equals { value, .. } if got == value => None,
+        OutputCheck::Equals { value, .. } => {
+            Some(format!("{at} is {}, expected {}", shown(got), shown(value)))
+        }
+        OutputCheck::Matches { pattern, .. } => match got.as_str() {
+            Some(s) if pattern.is_match(s) => None,
+            Some(_) => Some(format!(
+                "{at} is {}, which does not match {}",
+                shown(got),
+                pattern.as_str()
+            )),
+            None => Some(format!(
+                "{at} is {}, expected a string matching {}",
+                text::json_kind(got),
+                pattern.as_str()
+            )),
+        },
+    }
+}
