@@ -3,7 +3,8 @@
 //! The data path is a row of stages with plain data between them:
 //! [`model`] (schemas → catalogue) → [`generate`] (cases) → [`replay`] (exchanges, the only async
 //! stage) → [`check`] (verdicts) → [`report`]. [`reference`](mod@reference) is the embedded target, and
-//! [`target`] says where requests go and how a target is provisioned.
+//! [`target`] says where requests go and how a target is provisioned. [`scenario`] runs the
+//! stateful flows (scenarios from data, property-based sequences) through the same stages.
 
 pub mod check;
 pub mod cli;
@@ -16,4 +17,5 @@ pub mod redact;
 pub mod reference;
 pub mod replay;
 pub mod report;
+pub mod scenario;
 pub mod target;

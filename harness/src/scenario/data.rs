@@ -1,0 +1,645 @@
+//! Scenario files (`fixtures/scenarios/*.toml`) read into [`Scenario`]s, and checked: every
+//! step names a known operation and known exceptions, cites its evidence, and uses only the
+//! placeholders its scenario defines. A bad file is refused with its path, scenario and step.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::check::OutputCheck;
+use crate::generate::contract::expectation_of;
+use crate::generate::{stable_id, Expectation};
+use crate::model::Catalogue;
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/scenarios");
+
+/// The clients every scenario pool has (see `target::Provisioner::provision_pool`).
+pub const CLIENTS: [&str; 3] = ["legacy", "enabled", "secret"];
+
+#[derive(Debug, Error)]
+pub enum ScenarioError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Toml {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{path}: {place}{reason}")]
+    Invalid {
+        path: String,
+        /// `scenario "x", step "y": `, or empty for the file as a whole.
+        place: String,
+        reason: String,
+    },
+}
+
+/// The states a scenario user can be created in (`users = { reset = "email" }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UserKind {
+    /// Confirmed, with a verified e-mail address.
+    Email,
+    /// Confirmed, with a verified phone number and no e-mail.
+    Phone,
+    /// Confirmed, with an e-mail address that is not verified.
+    Unverified,
+    /// Created by an admin and never signed in: FORCE_CHANGE_PASSWORD, e-mail verified.
+    Unconfirmed,
+    /// Confirmed with a verified e-mail, then disabled.
+    Disabled,
+}
+
+impl UserKind {
+    pub const ALL: [UserKind; 5] = [
+        UserKind::Email,
+        UserKind::Phone,
+        UserKind::Unverified,
+        UserKind::Unconfirmed,
+        UserKind::Disabled,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UserKind::Email => "email",
+            UserKind::Phone => "phone",
+            UserKind::Unverified => "unverified",
+            UserKind::Unconfirmed => "unconfirmed",
+            UserKind::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserKind> {
+        UserKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+}
+
+/// A sequence of requests against one set of users, each with its expectation.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    /// What the scenario shows, for a person.
+    pub about: Option<String>,
+    /// The file it came from, for messages.
+    pub file: String,
+    /// The scenario's own users by key, created before its first step.
+    pub users: BTreeMap<String, UserKind>,
+    /// CreateUserPool members for a pool of the scenario's own (with the standard policy and
+    /// clients); `None` puts the users in the run's pool.
+    pub pool: Option<Map<String, Value>>,
+    pub steps: Vec<Step>,
+}
+
+/// One request of a scenario.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub name: String,
+    /// Stable across runs: a hash of scenario and step name.
+    pub id: String,
+    pub operation: String,
+    /// The body, with `{{cognate:...}}` placeholders.
+    pub request: Map<String, Value>,
+    pub expectation: Expectation,
+    /// Checks on the success body.
+    pub output: Vec<OutputCheck>,
+    /// The scenario user the step is about (the only one, unless the file says).
+    pub user: Option<String>,
+    /// After the step, learn the code the target sent to `user` and keep it as `code.<name>`
+    /// (and as `code`, the latest).
+    pub learn_code: Option<String>,
+    /// The code placeholders the request uses (`code`, `code.first`): the step cannot run
+    /// without them.
+    pub needs_codes: Vec<String>,
+}
+
+impl Scenario {
+    /// `<scenario>: <step>`, the label a step's verdict carries.
+    pub fn label(&self, step: &Step) -> String {
+        format!("{}: {}", self.name, step.name)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(rename = "scenario", default)]
+    scenarios: Vec<RawScenario>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: String,
+    about: Option<String>,
+    #[serde(default)]
+    users: BTreeMap<String, String>,
+    pool: Option<toml::Table>,
+    #[serde(rename = "step", default)]
+    steps: Vec<RawStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: String,
+    operation: String,
+    request: toml::Table,
+    outcome: Option<String>,
+    exceptions: Option<Vec<String>>,
+    status: Option<u16>,
+    evidence: String,
+    #[serde(default)]
+    output: toml::Table,
+    #[serde(default)]
+    output_matches: BTreeMap<String, String>,
+    user: Option<String>,
+    learn_code: Option<String>,
+}
+
+/// The scenarios compiled into the binary.
+pub fn embedded(catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut files: Vec<(String, String)> = EMBEDDED
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        .map(|f| {
+            (
+                format!("fixtures/scenarios/{}", f.path().display()),
+                f.contents_utf8().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    files.sort();
+    from_files(files, catalogue)
+}
+
+/// Every `*.toml` of a directory, in name order.
+pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
+    let io = |source| ScenarioError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        let p = e.map_err(io)?.path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&p).map_err(|source| ScenarioError::Io {
+                path: p.display().to_string(),
+                source,
+            })?;
+            files.push((p.display().to_string(), text));
+        }
+    }
+    files.sort();
+    from_files(files, catalogue)
+}
+
+/// Parses and checks the files; scenario names are unique across them.
+pub fn from_files(
+    files: impl IntoIterator<Item = (String, String)>,
+    catalogue: &Catalogue,
+) -> Result<Vec<Scenario>, ScenarioError> {
+    let mut out: Vec<Scenario> = Vec::new();
+    for (path, text) in files {
+        let raw: RawFile = toml::from_str(&text).map_err(|source| ScenarioError::Toml {
+            path: path.clone(),
+            source,
+        })?;
+        for rs in raw.scenarios {
+            let s = scenario(&path, rs, catalogue)?;
+            if let Some(earlier) = out.iter().find(|o| o.name == s.name) {
+                return Err(ScenarioError::Invalid {
+                    path,
+                    place: format!("scenario {:?}: ", s.name),
+                    reason: format!("the name is taken (by a scenario of {})", earlier.file),
+                });
+            }
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenario, ScenarioError> {
+    let at = |step: Option<&str>, reason: String| ScenarioError::Invalid {
+        path: path.to_owned(),
+        place: match step {
+            Some(st) => format!("scenario {:?}, step {st:?}: ", rs.name),
+            None => format!("scenario {:?}: ", rs.name),
+        },
+        reason,
+    };
+    if rs.name.trim().is_empty() {
+        return Err(ScenarioError::Invalid {
+            path: path.to_owned(),
+            place: String::new(),
+            reason: "a scenario without a name".into(),
+        });
+    }
+    if rs.steps.is_empty() {
+        return Err(at(None, "no steps ([[scenario.step]])".into()));
+    }
+    let mut users = BTreeMap::new();
+    for (key, kind) in &rs.users {
+        let k = UserKind::parse(kind).ok_or_else(|| {
+            at(
+                None,
+                format!(
+                    "user {key:?} has kind {kind:?}; the kinds are {}",
+                    UserKind::ALL.map(UserKind::name).join(", ")
+                ),
+            )
+        })?;
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(at(
+                None,
+                format!("user key {key:?}: use letters, digits and '-'"),
+            ));
+        }
+        users.insert(key.clone(), k);
+    }
+    let pool = match &rs.pool {
+        None => None,
+        Some(t) => match serde_json::to_value(t) {
+            Ok(Value::Object(m)) => Some(m),
+            _ => return Err(at(None, "pool is not a table".into())),
+        },
+    };
+    let mut steps: Vec<Step> = Vec::new();
+    let mut learned: BTreeSet<String> = BTreeSet::new();
+    for raw in rs.steps {
+        let err = |reason: String| at(Some(&raw.name), reason);
+        if raw.name.trim().is_empty() {
+            return Err(at(None, "a step without a name".into()));
+        }
+        if steps.iter().any(|s| s.name == raw.name) {
+            return Err(err("two steps have this name".into()));
+        }
+        if catalogue.operation(&raw.operation).is_none() {
+            return Err(err(format!(
+                "no operation {:?} in the schemas",
+                raw.operation
+            )));
+        }
+        let expectation = expectation_of(
+            raw.outcome.as_deref(),
+            raw.exceptions.as_deref(),
+            raw.status,
+            &raw.evidence,
+            catalogue,
+        )
+        .map_err(&err)?;
+        let request = match serde_json::to_value(&raw.request) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(err("request is not a table".into())),
+        };
+        let mut needs_codes = Vec::new();
+        for name in placeholders_in(&Value::Object(request.clone())) {
+            if let Some(code) = check_placeholder(&name, &users, &learned).map_err(&err)? {
+                if !needs_codes.contains(&code) {
+                    needs_codes.push(code);
+                }
+            }
+        }
+        let user = match &raw.user {
+            Some(u) if users.contains_key(u) => Some(u.clone()),
+            Some(u) => {
+                return Err(err(format!(
+                    "user {u:?} is not one of the scenario's users"
+                )))
+            }
+            None if users.len() == 1 => users.keys().next().cloned(),
+            None => None,
+        };
+        if let Some(name) = &raw.learn_code {
+            if user.is_none() {
+                return Err(err(
+                    "learn_code needs the step's user (user = \"...\"): whose code?".into(),
+                ));
+            }
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(err(format!(
+                    "learn_code {name:?}: use letters, digits and '-'"
+                )));
+            }
+            learned.insert(name.clone());
+        }
+        let mut output = Vec::new();
+        for (pointer, value) in &raw.output {
+            check_pointer(pointer).map_err(&err)?;
+            output.push(OutputCheck::Equals {
+                pointer: pointer.clone(),
+                value: serde_json::to_value(value).map_err(|e| err(e.to_string()))?,
+            });
+        }
+        for (pointer, pattern) in &raw.output_matches {
+            check_pointer(pointer).map_err(&err)?;
+            let pattern =
+                Regex::new(pattern).map_err(|e| err(format!("output_matches {pointer:?}: {e}")))?;
+            output.push(OutputCheck::Matches {
+                pointer: pointer.clone(),
+                pattern,
+            });
+        }
+        if !output.is_empty() && expectation.expected != crate::generate::Expected::Success {
+            return Err(err(
+                "output checks look into a success body; this step expects an error".into(),
+            ));
+        }
+        steps.push(Step {
+            id: stable_id(&["scenario", &rs.name, &raw.name]),
+            name: raw.name,
+            operation: raw.operation,
+            request,
+            expectation,
+            output,
+            user,
+            learn_code: raw.learn_code,
+            needs_codes,
+        });
+    }
+    Ok(Scenario {
+        name: rs.name,
+        about: rs.about,
+        file: path.to_owned(),
+        users,
+        pool,
+        steps,
+    })
+}
+
+fn check_pointer(p: &str) -> Result<(), String> {
+    if p.is_empty() || p.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p:?} is not a JSON Pointer (\"/CodeDeliveryDetails/Destination\", or \"\" for the body)"
+        ))
+    }
+}
+
+/// The `{{cognate:NAME}}` names in every string of a value (keys included).
+pub fn placeholders_in(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_strings(v, &mut |s| out.extend(placeholders(s)));
+    out
+}
+
+fn walk_strings(v: &Value, f: &mut impl FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter().for_each(|i| walk_strings(i, f)),
+        Value::Object(m) => {
+            for (k, i) in m {
+                f(k);
+                walk_strings(i, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The placeholder names in one string, in order.
+pub fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{cognate:") {
+        let after = &rest[start + "{{cognate:".len()..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push(after[..end].to_owned());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// Whether a scenario may use this placeholder; `Some(code)` when it is a learned code.
+fn check_placeholder(
+    name: &str,
+    users: &BTreeMap<String, UserKind>,
+    learned: &BTreeSet<String>,
+) -> Result<Option<String>, String> {
+    let user_ref = |r: &str| -> Result<(), String> {
+        for prefix in ["user.", "email.", "phone."] {
+            if let Some(k) = r.strip_prefix(prefix) {
+                return if users.contains_key(k) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{{{{cognate:{name}}}}} names user {k:?}, not one of the scenario's users ({})",
+                        users.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                };
+            }
+        }
+        Ok(())
+    };
+    if matches!(name, "pool" | "password") {
+        return Ok(None);
+    }
+    if let Some(c) = name.strip_prefix("client.") {
+        return if CLIENTS.contains(&c) {
+            Ok(None)
+        } else {
+            Err(format!(
+                "{{{{cognate:{name}}}}}: the clients are {}",
+                CLIENTS.join(", ")
+            ))
+        };
+    }
+    if name.starts_with("user.") || name.starts_with("email.") || name.starts_with("phone.") {
+        user_ref(name)?;
+        return Ok(None);
+    }
+    if name == "code" {
+        return if learned.is_empty() {
+            Err("{{cognate:code}} before any step learns a code (learn_code)".into())
+        } else {
+            Ok(Some(name.to_owned()))
+        };
+    }
+    if let Some(c) = name.strip_prefix("code.") {
+        return if learned.contains(c) {
+            Ok(Some(name.to_owned()))
+        } else {
+            Err(format!(
+                "{{{{cognate:{name}}}}}: no earlier step has learn_code = {c:?}"
+            ))
+        };
+    }
+    if let Some(rest) = name.strip_prefix("secret_hash:") {
+        let (client, who) = rest
+            .split_once(':')
+            .ok_or_else(|| format!("{{{{cognate:{name}}}}}: secret_hash:client.<client>:<user>"))?;
+        if client != "client.secret" {
+            return Err(format!(
+                "{{{{cognate:{name}}}}}: only client.secret has a secret"
+            ));
+        }
+        user_ref(who)?;
+        return Ok(None);
+    }
+    Err(format!(
+        "unknown placeholder {{{{cognate:{name}}}}} (known: pool, password, client.<name>, \
+         user.<key>, email.<key>, phone.<key>, code, code.<name>, secret_hash:client.secret:<user>)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Scenario>, String> {
+        from_files(
+            [("scenarios/x.toml".to_owned(), text.to_owned())],
+            Catalogue::embedded(),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = r#"
+[[scenario]]
+name = "reset"
+users = { a = "email" }
+
+[[scenario.step]]
+name = "ask"
+operation = "ForgotPassword"
+request = { ClientId = "{{cognate:client.legacy}}", Username = "{{cognate:user.a}}" }
+outcome = "success"
+output = { "/CodeDeliveryDetails/DeliveryMedium" = "EMAIL" }
+output_matches = { "/CodeDeliveryDetails/Destination" = '^c\*{3}@e\*{3}$' }
+learn_code = "first"
+evidence = "e"
+
+[[scenario.step]]
+name = "confirm"
+operation = "ConfirmForgotPassword"
+request = { ClientId = "{{cognate:client.legacy}}", Username = "{{cognate:user.a}}", ConfirmationCode = "{{cognate:code.first}}", Password = "{{cognate:password}}" }
+exceptions = ["CodeMismatchException"]
+evidence = "e"
+"#;
+
+    #[test]
+    fn a_good_file_parses() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.len(), 1);
+        let sc = &s[0];
+        assert_eq!(sc.users["a"], UserKind::Email);
+        assert_eq!(sc.steps.len(), 2);
+        assert_eq!(sc.steps[0].user.as_deref(), Some("a"));
+        assert_eq!(sc.steps[0].learn_code.as_deref(), Some("first"));
+        assert_eq!(sc.steps[0].output.len(), 2);
+        assert!(sc.steps[0].needs_codes.is_empty());
+        assert_eq!(sc.steps[1].needs_codes, ["code.first"]);
+        assert_eq!(sc.label(&sc.steps[1]), "reset: confirm");
+        assert_eq!(sc.steps[1].id, stable_id(&["scenario", "reset", "confirm"]));
+        assert_ne!(sc.steps[0].id, sc.steps[1].id);
+    }
+
+    #[test]
+    fn errors_name_file_scenario_and_step() {
+        let cases = [
+            (
+                GOOD.replace("ForgotPassword\"\nrequest", "NoSuchOperation\"\nrequest"),
+                "step \"ask\": no operation \"NoSuchOperation\"",
+            ),
+            (
+                GOOD.replace("CodeMismatchException", "NoSuchException"),
+                "step \"confirm\": unknown exception \"NoSuchException\"",
+            ),
+            (
+                GOOD.replace("code.first", "code.second"),
+                "step \"confirm\": {{cognate:code.second}}: no earlier step",
+            ),
+            (
+                GOOD.replace("user.a}}\" }\noutcome", "user.b}}\" }\noutcome"),
+                "step \"ask\": {{cognate:user.b}} names user \"b\"",
+            ),
+            (
+                GOOD.replace("\"{{cognate:password}}\"", "\"{{cognate:nope}}\""),
+                "step \"confirm\": unknown placeholder {{cognate:nope}}",
+            ),
+            (
+                GOOD.replace("a = \"email\"", "a = \"robot\""),
+                "scenario \"reset\": user \"a\" has kind \"robot\"",
+            ),
+            (
+                GOOD.replace("name = \"confirm\"", "name = \"ask\""),
+                "step \"ask\": two steps have this name",
+            ),
+            (
+                GOOD.replace(
+                    "evidence = \"e\"\n\n[[scenario.step]]",
+                    "evidence = \" \"\n\n[[scenario.step]]",
+                ),
+                "step \"ask\": a row without evidence",
+            ),
+            (GOOD.replace("'^c", "'(^c"), "step \"ask\": output_matches"),
+            (
+                GOOD.replace(
+                    "\"/CodeDeliveryDetails/DeliveryMedium\"",
+                    "\"CodeDeliveryDetails\"",
+                ),
+                "is not a JSON Pointer",
+            ),
+            (
+                GOOD.replace(
+                    "outcome = \"success\"",
+                    "exceptions = [\"UserNotFoundException\"]",
+                ),
+                "step \"ask\": output checks look into a success body",
+            ),
+            (
+                GOOD.replace("learn_code", "learn_cod"),
+                "unknown field `learn_cod`",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse(&text).unwrap_err();
+            assert!(e.starts_with("scenarios/x.toml: "), "{e}");
+            assert!(e.contains(want), "{e}\n  should contain: {want}");
+        }
+        let two_users = GOOD.replace("a = \"email\"", "a = \"email\", b = \"phone\"");
+        let e = parse(&two_users).unwrap_err();
+        assert!(
+            e.contains("step \"ask\": learn_code needs the step's user"),
+            "{e}"
+        );
+        let twice = format!("{GOOD}\n{GOOD}");
+        let e = parse(&twice).unwrap_err();
+        assert!(e.contains("scenario \"reset\": the name is taken"), "{e}");
+    }
+
+    #[test]
+    fn placeholders_are_found_in_order() {
+        assert_eq!(
+            placeholders("a{{cognate:x}}b{{cognate:y.z}}{{cognate:"),
+            ["x", "y.z"]
+        );
+    }
+
+    #[test]
+    fn the_embedded_scenarios_load() {
+        let s = embedded(Catalogue::embedded()).unwrap();
+        assert!(s.len() >= 6, "{} scenarios", s.len());
+        let mut ids = BTreeSet::new();
+        for sc in &s {
+            for st in &sc.steps {
+                assert!(ids.insert(st.id.clone()), "duplicate id {}", st.id);
+                assert!(st.expectation.evidence.contains('§'), "{}", sc.label(st));
+            }
+        }
+    }
+}

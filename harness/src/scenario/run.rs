@@ -1,0 +1,390 @@
+//! Running scenarios against a target: each scenario gets its own users (and its own pool when
+//! it asks for one), its steps go out one at a time in order, a code source is asked after a step
+//! that learns a code, and every step's exchange is judged by the [`Checker`] (plus the step's
+//! output checks), one [`Verdict`] per step. Scenarios run concurrently with each other.
+
+use std::collections::BTreeMap;
+
+use futures::stream::{self, StreamExt};
+
+use super::codes::{CodeRequest, CodeSource};
+use super::data::{Scenario, Step, UserKind};
+use crate::check::{apply_output, describe_expected, Checker, Observed, Status, Verdict};
+use crate::generate::{stable_id, Case, CaseKind, Request, CONTENT_TYPE};
+use crate::model::{Auth, Catalogue};
+use crate::replay::{Client, Fill};
+use crate::target::{secret_hash, Fixture, NewUser, Provisioner, TargetError, USER_PASSWORD};
+
+/// The reason a step that needs a code gets on a target that cannot tell one.
+pub const NO_CODE_SOURCE: &str = "no code source for this target";
+
+/// What running scenarios needs: where to send, how to judge, the run's pool, how to learn codes.
+pub struct Env<'a> {
+    pub catalogue: &'a Catalogue,
+    pub client: &'a Client,
+    pub checker: &'a Checker,
+    /// The run's pool and clients; scenario users are created in it unless a scenario asks for
+    /// a pool of its own.
+    pub fixture: &'a Fixture,
+    pub codes: Option<&'a dyn CodeSource>,
+    /// Keeps names apart when runs share a target (`s1` for seed 1).
+    pub tag: &'a str,
+}
+
+/// One user a scenario created.
+#[derive(Debug, Clone)]
+pub struct ScenarioUser {
+    pub kind: UserKind,
+    pub username: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// The users of a scenario, named after it and the run's tag.
+pub fn scenario_users(scenario: &Scenario, tag: &str) -> BTreeMap<String, ScenarioUser> {
+    let h = stable_id(&["scenario users", &scenario.name]);
+    let short = &h[..8];
+    let digits = u64::from_str_radix(&h[8..12], 16).unwrap_or(0) % 10_000;
+    scenario
+        .users
+        .iter()
+        .map(|(key, kind)| {
+            (
+                key.clone(),
+                ScenarioUser {
+                    kind: *kind,
+                    username: format!("cognate-{key}-{short}-{tag}"),
+                    email: format!("cognate-{key}-{short}@example.com"),
+                    phone: format!("+1555555{digits:04}"),
+                },
+            )
+        })
+        .collect()
+}
+
+/// The user to create for a scenario user: attributes and state by kind.
+pub fn new_user(u: &ScenarioUser) -> NewUser {
+    let attrs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let email = u.email.as_str();
+    let (attributes, confirmed, disabled) = match u.kind {
+        UserKind::Email => (
+            attrs(&[("email", email), ("email_verified", "true")]),
+            true,
+            false,
+        ),
+        UserKind::Phone => (
+            attrs(&[
+                ("phone_number", u.phone.as_str()),
+                ("phone_number_verified", "true"),
+            ]),
+            true,
+            false,
+        ),
+        UserKind::Unverified => (
+            attrs(&[("email", email), ("email_verified", "false")]),
+            true,
+            false,
+        ),
+        UserKind::Unconfirmed => (
+            attrs(&[("email", email), ("email_verified", "true")]),
+            false,
+            false,
+        ),
+        UserKind::Disabled => (
+            attrs(&[("email", email), ("email_verified", "true")]),
+            true,
+            true,
+        ),
+    };
+    NewUser {
+        username: u.username.clone(),
+        attributes,
+        confirmed,
+        disabled,
+    }
+}
+
+/// Fills a step's placeholders: the scenario's users and learned codes, then the pool's clients.
+pub struct StepFill<'a> {
+    pub fixture: &'a Fixture,
+    pub users: &'a BTreeMap<String, ScenarioUser>,
+    /// `code` (the latest) and `code.<name>`.
+    pub codes: &'a BTreeMap<String, String>,
+}
+
+impl StepFill<'_> {
+    /// A user reference (`user.a`, `email.a`, `phone.a`), or the text as a literal username.
+    fn name_of(&self, r: &str) -> Option<String> {
+        for (prefix, pick) in [("user.", 0usize), ("email.", 1), ("phone.", 2)] {
+            if let Some(k) = r.strip_prefix(prefix) {
+                let u = self.users.get(k)?;
+                return Some(match pick {
+                    0 => u.username.clone(),
+                    1 => u.email.clone(),
+                    _ => u.phone.clone(),
+                });
+            }
+        }
+        Some(r.to_owned())
+    }
+}
+
+impl Fill for StepFill<'_> {
+    fn fill(&self, name: &str) -> Option<String> {
+        if name == "password" {
+            return Some(USER_PASSWORD.to_owned());
+        }
+        if name == "code" || name.starts_with("code.") {
+            return self.codes.get(name).cloned();
+        }
+        if name.starts_with("user.") || name.starts_with("email.") || name.starts_with("phone.") {
+            return self.name_of(name);
+        }
+        if let Some(rest) = name.strip_prefix("secret_hash:") {
+            let (client, who) = rest.split_once(':')?;
+            let c = self.fixture.clients.get(client.strip_prefix("client.")?)?;
+            return Some(secret_hash(
+                c.secret.as_deref()?,
+                &self.name_of(who)?,
+                &c.id,
+            ));
+        }
+        self.fixture.fill(name)
+    }
+}
+
+/// The case a step sends.
+pub fn step_case(catalogue: &Catalogue, scenario: &Scenario, step: &Step) -> Case {
+    let op = catalogue.operation(&step.operation);
+    Case {
+        id: step.id.clone(),
+        operation: step.operation.clone(),
+        kind: CaseKind::Scenario,
+        label: scenario.label(step),
+        member: None,
+        request: Request {
+            target: op.map(|o| o.target.clone()),
+            content_type: Some(CONTENT_TYPE.to_owned()),
+            body: serde_json::to_string(&step.request).expect("a JSON map always serialises"),
+            signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
+        },
+        expectation: step.expectation.clone(),
+    }
+}
+
+/// A verdict for a case that was not sent.
+pub fn unjudged(case: &Case, status: Status, reason: String) -> Verdict {
+    Verdict {
+        case_id: case.id.clone(),
+        operation: case.operation.clone(),
+        group: case.kind.group().to_owned(),
+        label: case.label.clone(),
+        status,
+        reason: Some(reason),
+        checks: Vec::new(),
+        observed: Observed::default(),
+        expected: describe_expected(&case.expectation.expected),
+        elapsed_ms: 0,
+    }
+}
+
+/// What happened to one step, as `cognate replay` shows it.
+#[derive(Debug, Clone)]
+pub struct StepRun {
+    pub case: Case,
+    pub exchange: Option<crate::replay::Exchange>,
+    pub verdict: Verdict,
+}
+
+/// Runs every scenario, at most `concurrency` at once, handing each verdict to `each` (a
+/// scenario's verdicts together and in step order, scenarios in completion order).
+pub async fn run_all(
+    env: &Env<'_>,
+    scenarios: &[Scenario],
+    concurrency: usize,
+    mut each: impl FnMut(Verdict),
+) {
+    let mut runs = stream::iter(scenarios)
+        .map(|s| run_scenario(env, s))
+        .buffer_unordered(concurrency.max(1));
+    while let Some(steps) = runs.next().await {
+        for s in steps {
+            each(s.verdict);
+        }
+    }
+}
+
+/// Runs one scenario: its users, then its steps in order.
+pub async fn run_scenario(env: &Env<'_>, scenario: &Scenario) -> Vec<StepRun> {
+    let cases: Vec<Case> = scenario
+        .steps
+        .iter()
+        .map(|st| step_case(env.catalogue, scenario, st))
+        .collect();
+    let provisioner = Provisioner::new(env.client);
+    let users = scenario_users(scenario, env.tag);
+    let own_pool = match &scenario.pool {
+        None => None,
+        Some(extra) => {
+            let tag = format!(
+                "{}-{}",
+                &stable_id(&["scenario pool", &scenario.name])[..8],
+                env.tag
+            );
+            match provisioner.provision_pool(&tag, extra).await {
+                Ok(f) => Some(f),
+                Err(e) => return not_set_up(&cases, &e),
+            }
+        }
+    };
+    let fixture = own_pool.as_ref().unwrap_or(env.fixture);
+    for u in users.values() {
+        if let Err(e) = provisioner
+            .create_user(&fixture.pool_id, &new_user(u))
+            .await
+        {
+            if own_pool.is_some() {
+                let _ = provisioner.cleanup(fixture).await;
+            }
+            return not_set_up(&cases, &e);
+        }
+    }
+    let out = run_steps(env, scenario, &cases, fixture, &users).await;
+    if own_pool.is_some() {
+        // A pool left behind only costs the target some memory; the verdicts stand.
+        let _ = provisioner.cleanup(fixture).await;
+    }
+    out
+}
+
+/// Every step unjudged: the target refused a setup call (a skip: it does not support what the
+/// scenario needs) or could not be reached (an error).
+fn not_set_up(cases: &[Case], e: &TargetError) -> Vec<StepRun> {
+    let status = match e {
+        TargetError::Unreachable { .. } => Status::Error,
+        _ => Status::Skip,
+    };
+    cases
+        .iter()
+        .map(|c| StepRun {
+            case: c.clone(),
+            exchange: None,
+            verdict: unjudged(c, status, format!("scenario setup: {e}")),
+        })
+        .collect()
+}
+
+async fn run_steps(
+    env: &Env<'_>,
+    scenario: &Scenario,
+    cases: &[Case],
+    fixture: &Fixture,
+    users: &BTreeMap<String, ScenarioUser>,
+) -> Vec<StepRun> {
+    let mut out = Vec::with_capacity(cases.len());
+    let mut codes: BTreeMap<String, String> = BTreeMap::new();
+    // Why a code could not be learned, by placeholder name: (status for the steps needing it, why).
+    let mut gaps: BTreeMap<String, (Status, String)> = BTreeMap::new();
+    let mut blocked: Option<String> = None;
+    for (step, case) in scenario.steps.iter().zip(cases) {
+        let skip = |status, reason| StepRun {
+            case: case.clone(),
+            exchange: None,
+            verdict: unjudged(case, status, reason),
+        };
+        if let Some(why) = &blocked {
+            out.push(skip(Status::Skip, why.clone()));
+            continue;
+        }
+        if let Some(missing) = step.needs_codes.iter().find(|n| !codes.contains_key(*n)) {
+            let (status, why) = gaps.get(missing).cloned().unwrap_or((
+                Status::Skip,
+                format!("no code learned for {{{{cognate:{missing}}}}}"),
+            ));
+            // The scenario's state is no longer the one its later expectations describe.
+            blocked = Some(format!(
+                "follows step {:?}, which could not run: {why}",
+                step.name
+            ));
+            out.push(skip(status, why));
+            continue;
+        }
+        let fill = StepFill {
+            fixture,
+            users,
+            codes: &codes,
+        };
+        let exchange = env.client.send(&case.id, &case.request, &fill).await;
+        let mut verdict = env.checker.check(case, &exchange);
+        apply_output(&mut verdict, &exchange, &step.output);
+        if let Some(name) = &step.learn_code {
+            let learned = learn(env, fixture, users, step, &exchange).await;
+            for key in ["code".to_owned(), format!("code.{name}")] {
+                match &learned {
+                    Ok(code) => {
+                        codes.insert(key.clone(), code.clone());
+                        gaps.remove(&key);
+                    }
+                    Err(gap) => {
+                        codes.remove(&key);
+                        gaps.insert(key, gap.clone());
+                    }
+                }
+            }
+        }
+        out.push(StepRun {
+            case: case.clone(),
+            exchange: Some(exchange),
+            verdict,
+        });
+    }
+    out
+}
+
+/// The code the target sent to the step's user, or the status and reason for the steps that
+/// needed it.
+async fn learn(
+    env: &Env<'_>,
+    fixture: &Fixture,
+    users: &BTreeMap<String, ScenarioUser>,
+    step: &Step,
+    exchange: &crate::replay::Exchange,
+) -> Result<String, (Status, String)> {
+    let answered = exchange.result.as_ref().ok().filter(|r| r.status == 200);
+    let Some(response) = answered else {
+        return Err((
+            Status::Skip,
+            format!(
+                "step {:?} answered no success, so no code was sent (see its verdict)",
+                step.name
+            ),
+        ));
+    };
+    let Some(source) = env.codes else {
+        return Err((Status::Skip, NO_CODE_SOURCE.to_owned()));
+    };
+    let user = step
+        .user
+        .as_ref()
+        .and_then(|k| users.get(k))
+        .map(|u| u.username.as_str())
+        .unwrap_or_default();
+    source
+        .code(CodeRequest {
+            pool_id: &fixture.pool_id,
+            username: user,
+            response: Some(response),
+        })
+        .await
+        .map_err(|e| {
+            (
+                Status::Error,
+                format!("code source {}: {e}", source.describe()),
+            )
+        })
+}
