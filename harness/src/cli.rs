@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
 use crate::check::{CheckError, Checker};
-use crate::config::{CodeSource, Config, ConfigError};
+use crate::config::{self, Config, ConfigError};
 use crate::exit::ExitCode;
 use crate::generate::{self, Case, Contract, ContractError, GenerateError, Options};
 use crate::model::{import, Catalogue, ModelError};
@@ -18,6 +18,7 @@ use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
     Event, JsonReport, JunitReport, ReportError, Reporter, RunInfo, Summary, Terminal,
 };
+use crate::scenario::{self, codes, CodeSource, Scenario, ScenarioError};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
 /// The operations of the password-recovery contract: the default suite.
@@ -101,6 +102,11 @@ pub struct TargetArgs {
     /// Per-request timeout in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
+    /// How the stateful scenarios learn a confirmation code on this target: a shell command
+    /// (`sh -c`) given the pool id and username in COGNATE_POOL_ID and COGNATE_USERNAME (also
+    /// $1 and $2), printing the code on its first line. Overrides the profile's code_source.
+    #[arg(long, value_name = "CMD")]
+    pub code_command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +121,20 @@ pub struct RunArgs {
     /// No progress bar (the summary is still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub stateful: StatefulArgs,
+}
+
+/// The stateful suite: scenarios from data and property-based sequences.
+#[derive(Debug, Args)]
+pub struct StatefulArgs {
+    /// Leave out the stateful password-recovery scenarios (they run after the stateless cases,
+    /// unless --operation leaves out both ForgotPassword and ConfirmForgotPassword).
+    #[arg(long)]
+    pub no_scenarios: bool,
+    /// Read scenarios from this directory instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub scenario_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +187,8 @@ pub enum CliError {
     #[error(transparent)]
     Contract(#[from] ContractError),
     #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
     Check(#[from] CheckError),
@@ -209,6 +231,7 @@ impl CliError {
         match self {
             CliError::Model(_)
             | CliError::Contract(_)
+            | CliError::Scenario(_)
             | CliError::Generate(_)
             | CliError::Check(_)
             | CliError::Import { .. }
@@ -323,7 +346,6 @@ struct Started {
     url: String,
     server: Option<reference::ServerHandle>,
     /// The embedded target itself, for its in-process code source.
-    #[allow(dead_code)]
     reference: Option<Arc<Reference>>,
     /// What snapshots record as the target's version.
     version: Option<String>,
@@ -331,8 +353,7 @@ struct Started {
     reset: Option<String>,
     not_implemented: Vec<String>,
     /// How the stateful flows learn a confirmation code.
-    #[allow(dead_code)]
-    code_source: Option<CodeSource>,
+    code_source: Option<config::CodeSource>,
 }
 
 impl Started {
@@ -416,6 +437,18 @@ impl Started {
             .await?)
     }
 
+    /// How the scenarios learn a code here: `--code-command`, else the reference itself, else
+    /// the profile's `code_source`; `None` when the target gives no way.
+    fn codes(&self, args: &TargetArgs) -> Option<Box<dyn CodeSource>> {
+        if let Some(cmd) = &args.code_command {
+            return Some(Box::new(codes::CodeCommand::new(cmd)));
+        }
+        if let Some(r) = &self.reference {
+            return Some(Box::new(codes::InProcess(r.clone())));
+        }
+        self.code_source.as_ref().map(codes::from_config)
+    }
+
     async fn stop(self) {
         if let Some(s) = self.server {
             s.shutdown().await;
@@ -425,12 +458,45 @@ impl Started {
 
 async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     let (cat, ops, cases) = generate_all(&a.selection)?;
+    let stateful = Stateful {
+        catalogue: cat,
+        scenarios: scenarios(&a.stateful, cat, &ops)?,
+    };
     let started = Started::start(&a.target, cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
-    let result = run_against(&a, &started, &ops, &cases, &checker).await;
+    let result = run_against(&a, &started, &ops, &cases, &checker, &stateful).await;
     started.stop().await;
     let summary = result?;
     Ok(summary.exit_code())
+}
+
+/// The stateful suite of a run: what runs after the stateless cases.
+struct Stateful {
+    catalogue: &'static Catalogue,
+    scenarios: Vec<Scenario>,
+}
+
+impl Stateful {
+    /// How many verdicts the suite plans.
+    fn planned(&self) -> usize {
+        self.scenarios.iter().map(|s| s.steps.len()).sum()
+    }
+}
+
+/// The scenarios of a run: none with --no-scenarios or when the selection leaves out both
+/// password-recovery operations.
+fn scenarios(
+    args: &StatefulArgs,
+    cat: &Catalogue,
+    ops: &[String],
+) -> Result<Vec<Scenario>, CliError> {
+    if args.no_scenarios || !scenario::selected(ops) {
+        return Ok(Vec::new());
+    }
+    Ok(match &args.scenario_dir {
+        Some(dir) => scenario::data::load_dir(dir, cat)?,
+        None => scenario::data::embedded(cat)?,
+    })
 }
 
 async fn run_against(
@@ -439,6 +505,7 @@ async fn run_against(
     ops: &[String],
     cases: &[Case],
     checker: &Checker,
+    stateful: &Stateful,
 ) -> Result<Summary, CliError> {
     let client = started.client(&a.target)?;
     let version = started
@@ -446,10 +513,11 @@ async fn run_against(
         .as_deref()
         .map_or(String::new(), |v| format!(" ({v})"));
     eprintln!(
-        "target {}{version} at {}: {} cases, seed {}",
+        "target {}{version} at {}: {} cases, {} scenario steps, seed {}",
         started.name,
         started.url,
         cases.len(),
+        stateful.planned(),
         a.selection.seed
     );
     let fixture = started.provision(&client, a.selection.seed).await?;
@@ -465,7 +533,7 @@ async fn run_against(
         target: started.name.clone(),
         seed: a.selection.seed,
         operations: ops.to_vec(),
-        cases: cases.len(),
+        cases: cases.len() + stateful.planned(),
         started: now_rfc3339(),
     }));
     let t0 = Instant::now();
@@ -474,6 +542,22 @@ async fn run_against(
             reporter.event(&Event::Finished(checker.check(case, &exchange)));
         })
         .await;
+    if !stateful.scenarios.is_empty() {
+        let codes = started.codes(&a.target);
+        let tag = format!("s{}", a.selection.seed);
+        let env = scenario::Env {
+            catalogue: stateful.catalogue,
+            client: &client,
+            checker,
+            fixture: &fixture,
+            codes: codes.as_deref(),
+            tag: &tag,
+        };
+        scenario::run_all(&env, &stateful.scenarios, a.target.concurrency, |v| {
+            reporter.event(&Event::Finished(v))
+        })
+        .await;
+    }
     reporter.event(&Event::Done {
         elapsed: t0.elapsed(),
     });
