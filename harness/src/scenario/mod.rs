@@ -14,9 +14,9 @@
 
 pub mod codes;
 pub mod data;
-// pub mod model;
+pub mod model;
 pub mod run;
-// pub mod sequence;
+pub mod sequence;
 
 pub use codes::{CodeRequest, CodeSource};
 pub use data::{Scenario, ScenarioError, Step, UserKind};

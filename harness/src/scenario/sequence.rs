@@ -1,0 +1,531 @@
+//! Property-based sequences: random interleavings of ForgotPassword, ConfirmForgotPassword and
+//! InitiateAuth over two dedicated users, each step judged against the [`Model`]'s prediction.
+//! A failing sequence is shrunk with proptest's own shrinking, re-running each candidate against
+//! the target on fresh users (bounded in runs and time), and the minimal failing sequence's steps
+//! are what the report shows. Sequence `k` of seed `s` is the same on every run, so
+//! `cognate replay <sequence-id> --seed s` re-runs (and re-shrinks) it.
+
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use serde_json::{json, Map, Value};
+
+use super::model::{
+    Action, ClientChoice, CodeChoice, CodeRef, Model, NewPassword, Outcome, SignInPassword, Weak,
+    Who,
+};
+use super::run::{unjudged, Env, StepRun, NO_CODE_SOURCE};
+use super::CodeRequest;
+use crate::check::Status;
+use crate::generate::{
+    stable_id, values, Case, CaseKind, Expectation, Expected, Request, CONTENT_TYPE,
+};
+use crate::model::Auth;
+use crate::replay::NoFill;
+use crate::target::{secret_hash, NewUser, Provisioner, USER_PASSWORD};
+
+/// The longest sequence generated.
+pub const MAX_LEN: usize = 12;
+
+/// How many sequences, from which seed, and how hard to shrink.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub count: usize,
+    pub seed: u64,
+    /// Re-runs a shrink may make.
+    pub shrink_runs: usize,
+    /// Time a shrink may take.
+    pub shrink_time: Duration,
+}
+
+impl Config {
+    pub fn new(count: usize, seed: u64) -> Self {
+        Config {
+            count,
+            seed,
+            shrink_runs: 64,
+            shrink_time: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The strategy of one step.
+pub fn action() -> impl Strategy<Value = Action> {
+    let who = prop_oneof![Just(Who::A), Just(Who::B)];
+    let client = prop_oneof![Just(ClientChoice::Legacy), Just(ClientChoice::Secret)];
+    let code = prop_oneof![
+        Just(CodeChoice::Right),
+        Just(CodeChoice::Wrong),
+        Just(CodeChoice::Stale)
+    ];
+    let password = prop_oneof![
+        4 => Just(NewPassword::Good),
+        1 => prop_oneof![
+            Just(Weak::Short),
+            Just(Weak::NoUpper),
+            Just(Weak::NoLower),
+            Just(Weak::NoNumber),
+            Just(Weak::NoSymbol)
+        ]
+        .prop_map(NewPassword::Weak),
+    ];
+    let sign_in = prop_oneof![
+        Just(SignInPassword::Current),
+        Just(SignInPassword::Previous),
+        Just(SignInPassword::Never)
+    ];
+    prop_oneof![
+        3 => (who.clone(), client.clone())
+            .prop_map(|(user, client)| Action::Forgot { user, client }),
+        4 => (who.clone(), client.clone(), code, password).prop_map(
+            |(user, client, code, password)| Action::Confirm { user, client, code, password }
+        ),
+        2 => (who, client, sign_in)
+            .prop_map(|(user, client, password)| Action::SignIn { user, client, password }),
+    ]
+}
+
+/// The strategy of a sequence: 1 to [`MAX_LEN`] steps.
+pub fn sequence() -> impl Strategy<Value = Vec<Action>> {
+    proptest::collection::vec(action(), 1..=MAX_LEN)
+}
+
+fn tree(seed: u64, index: usize) -> impl ValueTree<Value = Vec<Action>> {
+    let mut runner = values::runner(seed, &["sequence", &index.to_string()]);
+    sequence()
+        .new_tree(&mut runner)
+        .expect("a vector of unfiltered values never rejects")
+}
+
+/// Sequence `index` of `seed`, as generated (before any shrinking).
+pub fn generate(seed: u64, index: usize) -> Vec<Action> {
+    tree(seed, index).current()
+}
+
+/// The id of sequence `index` of `seed`: what reports print and `cognate replay` takes.
+pub fn sequence_id(seed: u64, index: usize) -> String {
+    stable_id(&["sequence", &seed.to_string(), &index.to_string()])
+}
+
+/// The index of the sequence with this id among the first `limit` of `seed`.
+pub fn find(seed: u64, id: &str, limit: usize) -> Option<usize> {
+    (0..limit).find(|&i| sequence_id(seed, i) == id)
+}
+
+/// Steps the first `count` sequences of `seed` plan, for the run's case count.
+pub fn planned(seed: u64, count: usize) -> usize {
+    (0..count).map(|i| generate(seed, i).len()).sum()
+}
+
+/// How a sequence ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    Passed,
+    /// A step broke the contract (its index).
+    Failed(usize),
+    /// The run could not go on: no answer, no code, users not created.
+    Stopped(Status, String),
+}
+
+/// One run of a sequence.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub actions: Vec<Action>,
+    /// The steps that ran, up to the one that ended the run.
+    pub steps: Vec<StepRun>,
+    pub end: End,
+}
+
+/// A sequence's outcome: the run that counts (the minimal failing one after shrinking).
+#[derive(Debug, Clone)]
+pub struct SequenceRun {
+    pub id: String,
+    pub index: usize,
+    pub generated: usize,
+    pub attempt: Attempt,
+    /// Re-runs made while shrinking.
+    pub shrink_runs: usize,
+}
+
+/// Runs `cfg.count` sequences, at most `concurrency` at once, handing each step's verdict to
+/// `each`. Without a code source every sequence is one skip: the model needs the codes.
+pub async fn run_all(
+    env: &Env<'_>,
+    cfg: Config,
+    concurrency: usize,
+    mut each: impl FnMut(crate::check::Verdict),
+) {
+    if env.codes.is_none() {
+        for index in 0..cfg.count {
+            each(unjudged(
+                &whole_case(cfg.seed, index),
+                Status::Skip,
+                NO_CODE_SOURCE.to_owned(),
+            ));
+        }
+        return;
+    }
+    let mut runs = stream::iter(0..cfg.count)
+        .map(|index| run_sequence(env, cfg, index))
+        .buffer_unordered(concurrency.max(1));
+    while let Some(run) = runs.next().await {
+        for s in verdicts(&run, cfg.seed) {
+            each(s);
+        }
+    }
+}
+
+/// The verdicts a sequence reports: its steps; a failure says how it was shrunk and how to
+/// replay it.
+pub fn verdicts(run: &SequenceRun, seed: u64) -> Vec<crate::check::Verdict> {
+    let mut out: Vec<_> = run
+        .attempt
+        .steps
+        .iter()
+        .map(|s| s.verdict.clone())
+        .collect();
+    if let End::Failed(at) = run.attempt.end {
+        if let Some(v) = out.get_mut(at) {
+            let note = format!(
+                " [sequence {} shrunk from {} to {} steps in {} runs; replay: cognate replay {} --seed {seed}]",
+                run.id,
+                run.generated,
+                at + 1,
+                run.shrink_runs,
+                run.id
+            );
+            v.reason = Some(v.reason.clone().unwrap_or_default() + &note);
+        }
+    }
+    out
+}
+
+/// A stand-in case for a sequence as a whole (its skip when there is no code source).
+fn whole_case(seed: u64, index: usize) -> Case {
+    let id = sequence_id(seed, index);
+    Case {
+        id: id.clone(),
+        operation: "ConfirmForgotPassword".into(),
+        kind: CaseKind::Sequence,
+        label: format!("sequence {index} [{id}]"),
+        member: None,
+        request: Request {
+            target: None,
+            content_type: None,
+            body: String::new(),
+            signed: false,
+        },
+        expectation: Expectation {
+            expected: Expected::Success,
+            evidence: "model".into(),
+        },
+    }
+}
+
+/// Runs sequence `index` and, when it fails, shrinks it.
+pub async fn run_sequence(env: &Env<'_>, cfg: Config, index: usize) -> SequenceRun {
+    let id = sequence_id(cfg.seed, index);
+    let mut tree = tree(cfg.seed, index);
+    let first = tree.current();
+    let generated = first.len();
+    let mut best = execute(env, &id, cfg.seed, index, 0, &first).await;
+    let mut runs = 0;
+    if matches!(best.end, End::Failed(_)) && tree.simplify() {
+        let deadline = Instant::now() + cfg.shrink_time;
+        while runs < cfg.shrink_runs && Instant::now() < deadline {
+            runs += 1;
+            let candidate = tree.current();
+            let a = execute(env, &id, cfg.seed, index, runs, &candidate).await;
+            if matches!(a.end, End::Failed(_)) {
+                best = a;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+    }
+    SequenceRun {
+        id,
+        index,
+        generated,
+        attempt: best,
+        shrink_runs: runs,
+    }
+}
+
+/// The password number `n` stands for (0 is the users' first password).
+fn password_text(n: Option<usize>) -> String {
+    match n {
+        Some(0) => USER_PASSWORD.to_owned(),
+        Some(n) => format!("Cognate-Seq{n}!"),
+        None => "Cognate-Never-0!".to_owned(),
+    }
+}
+
+/// One run of `actions` on two fresh users (`attempt` keeps their names apart).
+pub async fn execute(
+    env: &Env<'_>,
+    id: &str,
+    seed: u64,
+    index: usize,
+    attempt: usize,
+    actions: &[Action],
+) -> Attempt {
+    let mut out = Attempt {
+        actions: actions.to_vec(),
+        steps: Vec::new(),
+        end: End::Passed,
+    };
+    let provisioner = Provisioner::new(env.client);
+    let usernames: Vec<String> = Who::ALL
+        .iter()
+        .map(|w| format!("cognate-q{index}-{attempt}-{}-{}", w.key(), env.tag))
+        .collect();
+    for (w, name) in Who::ALL.iter().zip(&usernames) {
+        let email = format!("cognate-q{index}-{}@example.com", w.key());
+        let user = NewUser {
+            username: name.clone(),
+            attributes: vec![
+                ("email".into(), email),
+                ("email_verified".into(), "true".into()),
+            ],
+            confirmed: true,
+            disabled: false,
+        };
+        if let Err(e) = provisioner.create_user(&env.fixture.pool_id, &user).await {
+            out.end = End::Stopped(Status::Error, format!("sequence setup: {e}"));
+            return out;
+        }
+    }
+    let mut model = Model::default();
+    // Learned codes by user and issue number: the code, or why it could not be learned.
+    let mut codes: [Vec<Result<String, String>>; 2] = [Vec::new(), Vec::new()];
+    for (i, action) in actions.iter().enumerate() {
+        let prediction = model.predict(action);
+        let who = action.user();
+        let username = &usernames[who.index()];
+        let (client_id, secret) = match env.fixture.clients.get(action.client().key()) {
+            Some(c) => (c.id.clone(), c.secret.clone()),
+            None => (String::new(), None),
+        };
+        let hash = secret
+            .as_deref()
+            .map(|s| secret_hash(s, username, &client_id));
+        let mut body = Map::new();
+        body.insert("ClientId".into(), json!(client_id));
+        match *action {
+            Action::Forgot { .. } => {
+                body.insert("Username".into(), json!(username));
+            }
+            Action::Confirm { code, password, .. } => {
+                let code = match model.code_for(who, code) {
+                    CodeRef::Wrong => format!("cognate-wrong-{}", i + 1),
+                    CodeRef::Issued(n) => match codes[who.index()].get(n) {
+                        Some(Ok(c)) => c.clone(),
+                        Some(Err(why)) => {
+                            let label = format!(
+                                "sequence {index} [{id}]: {}. {}",
+                                i + 1,
+                                model.describe(action)
+                            );
+                            let case = step_case(env, seed, index, i, action, &prediction, &label);
+                            let mut verdict = unjudged(&case, Status::Error, why.clone());
+                            verdict.expected = prediction.describe();
+                            out.steps.push(StepRun {
+                                case,
+                                exchange: None,
+                                verdict,
+                            });
+                            out.end = End::Stopped(Status::Error, why.clone());
+                            return out;
+                        }
+                        None => format!("cognate-wrong-{}", i + 1),
+                    },
+                };
+                let password = match password {
+                    NewPassword::Good => password_text(Some(i + 1)),
+                    NewPassword::Weak(w) => w.password().to_owned(),
+                };
+                body.insert("Username".into(), json!(username));
+                body.insert("ConfirmationCode".into(), json!(code));
+                body.insert("Password".into(), json!(password));
+            }
+            Action::SignIn { password, .. } => {
+                let mut params = Map::new();
+                params.insert("USERNAME".into(), json!(username));
+                params.insert(
+                    "PASSWORD".into(),
+                    json!(password_text(model.sign_in_password(who, password))),
+                );
+                if let Some(h) = &hash {
+                    params.insert("SECRET_HASH".into(), json!(h));
+                }
+                body.insert("AuthFlow".into(), json!("USER_PASSWORD_AUTH"));
+                body.insert("AuthParameters".into(), Value::Object(params));
+            }
+        }
+        if let (Some(h), false) = (&hash, matches!(action, Action::SignIn { .. })) {
+            body.insert("SecretHash".into(), json!(h));
+        }
+        let label = format!(
+            "sequence {index} [{id}]: {}. {}",
+            i + 1,
+            model.describe(action)
+        );
+        let mut case = step_case(env, seed, index, i, action, &prediction, &label);
+        case.request.body = Value::Object(body).to_string();
+        let exchange = env.client.send(&case.id, &case.request, &NoFill).await;
+        // Judge against the allowed outcome of the kind that came back, so every other check
+        // (status, envelope, shape, redaction) applies as for any case.
+        let success = exchange
+            .result
+            .as_ref()
+            .is_ok_and(|r| (200..300).contains(&r.status));
+        case.expectation.expected =
+            if (success && prediction.success) || prediction.errors.is_empty() {
+                Expected::Success
+            } else {
+                Expected::Error {
+                    exceptions: prediction.errors.iter().map(|e| e.to_string()).collect(),
+                    status: 400,
+                }
+            };
+        let mut verdict = env.checker.check(&case, &exchange);
+        verdict.expected = prediction.describe();
+        // The sequence follows the model: it fails where an outcome is not one the model allows
+        // (or no answer came). Envelope, shape and redaction findings stay in the step's verdict
+        // without ending the sequence; the stateless cases and scenarios cover them.
+        let status = match verdict.status {
+            Status::Fail if !model_failure(&verdict) => Status::Pass,
+            s => s,
+        };
+        let outcome = if success {
+            Outcome::Success
+        } else {
+            Outcome::Error(verdict.observed.exception.clone().unwrap_or_default())
+        };
+        let response = exchange.result.as_ref().ok().cloned();
+        out.steps.push(StepRun {
+            case,
+            exchange: Some(exchange),
+            verdict,
+        });
+        match status {
+            Status::Pass => {}
+            Status::Fail => {
+                out.end = End::Failed(i);
+                return out;
+            }
+            other => {
+                let why = out.steps[i].verdict.reason.clone().unwrap_or_default();
+                out.end = End::Stopped(other, why);
+                return out;
+            }
+        }
+        model.observe(action, &outcome, i + 1);
+        if matches!(action, Action::Forgot { .. }) && outcome == Outcome::Success {
+            let learned = match env.codes {
+                None => Err(NO_CODE_SOURCE.to_owned()),
+                Some(source) => source
+                    .code(CodeRequest {
+                        pool_id: &env.fixture.pool_id,
+                        username,
+                        response: response.as_ref(),
+                    })
+                    .await
+                    .map_err(|e| format!("code source {}: {e}", source.describe())),
+            };
+            codes[who.index()].push(learned);
+        }
+    }
+    out
+}
+
+/// Whether a failed verdict fails one of the checks the model speaks to: an answer, no server
+/// error, the status and the exception.
+fn model_failure(v: &crate::check::Verdict) -> bool {
+    use crate::check::{CheckName, CheckOutcome};
+    v.checks.iter().any(|c| {
+        matches!(c.outcome, CheckOutcome::Fail(_))
+            && matches!(
+                c.check,
+                CheckName::Transport
+                    | CheckName::NoServerError
+                    | CheckName::Status
+                    | CheckName::Exception
+            )
+    })
+}
+
+fn step_case(
+    env: &Env<'_>,
+    seed: u64,
+    index: usize,
+    i: usize,
+    action: &Action,
+    prediction: &super::model::Prediction,
+    label: &str,
+) -> Case {
+    let op = env.catalogue.operation(action.operation());
+    let text = action.to_string();
+    Case {
+        id: stable_id(&[
+            "sequence",
+            &seed.to_string(),
+            &index.to_string(),
+            &i.to_string(),
+            &text,
+        ]),
+        operation: action.operation().to_owned(),
+        kind: CaseKind::Sequence,
+        label: label.to_owned(),
+        member: None,
+        request: Request {
+            target: op.map(|o| o.target.clone()),
+            content_type: Some(CONTENT_TYPE.to_owned()),
+            body: String::new(),
+            signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
+        },
+        expectation: Expectation {
+            expected: Expected::Success,
+            evidence: prediction.evidence.clone(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequences_are_seeded() {
+        assert_eq!(generate(1, 0), generate(1, 0));
+        let all: Vec<_> = (0..10).map(|i| generate(1, i)).collect();
+        assert!(all.iter().all(|s| (1..=MAX_LEN).contains(&s.len())));
+        assert_ne!(all[0], all[1]);
+        assert_ne!(generate(1, 0), generate(2, 0));
+        let id = sequence_id(1, 7);
+        assert_eq!(find(1, &id, 10), Some(7));
+        assert_eq!(find(2, &id, 10), None);
+        assert_eq!(planned(1, 10), all.iter().map(Vec::len).sum::<usize>());
+    }
+
+    #[test]
+    fn every_kind_of_step_is_drawn() {
+        let steps: Vec<Action> = (0..40).flat_map(|i| generate(3, i)).collect();
+        for op in ["ForgotPassword", "ConfirmForgotPassword", "InitiateAuth"] {
+            assert!(steps.iter().any(|a| a.operation() == op), "{op}");
+        }
+        assert!(steps.iter().any(|a| matches!(
+            a,
+            Action::Confirm {
+                password: NewPassword::Weak(_),
+                ..
+            }
+        )));
+    }
+}
