@@ -128,10 +128,16 @@ pub struct RunArgs {
 /// The stateful suite: scenarios from data and property-based sequences.
 #[derive(Debug, Args)]
 pub struct StatefulArgs {
-    /// Leave out the stateful password-recovery scenarios (they run after the stateless cases,
-    /// unless --operation leaves out both ForgotPassword and ConfirmForgotPassword).
+    /// Leave out the stateful suite: the password-recovery scenarios and the property-based
+    /// sequences (they run after the stateless cases, unless --operation leaves out both
+    /// ForgotPassword and ConfirmForgotPassword).
     #[arg(long)]
     pub no_scenarios: bool,
+    /// Property-based sequences of ForgotPassword, ConfirmForgotPassword and InitiateAuth steps
+    /// checked against the harness's model of the contract, a failing one shrunk to a minimal
+    /// sequence (0 leaves them out). The same --seed gives the same sequences.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub sequences: usize,
     /// Read scenarios from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub scenario_dir: Option<PathBuf>,
@@ -148,8 +154,12 @@ pub struct CasesArgs {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The case id, as reports print it.
+    /// The case id, as reports print it: a stateless case, a scenario step (the scenario runs
+    /// up to it), or a property-based sequence (it runs, and is shrunk again if it fails).
     pub case_id: String,
+    /// Read scenarios from this directory instead of the copy built into the binary.
+    #[arg(long, value_name = "DIR")]
+    pub scenario_dir: Option<PathBuf>,
     #[command(flatten)]
     pub selection: Selection,
     #[command(flatten)]
@@ -220,7 +230,7 @@ pub enum CliError {
     Report(#[from] ReportError),
     #[error("cannot start the reference target: {0}")]
     Serve(std::io::Error),
-    #[error("no case {id} among the {count} cases of seed {seed} (check --seed, --cases and --operation)")]
+    #[error("no case {id} among the {count} cases of seed {seed}, the scenario steps or the sequences of that seed (check --seed, --cases and --operation)")]
     NoSuchCase { id: String, count: usize, seed: u64 },
     #[error("{0} file(s) differ from a fresh import:\n{1}")]
     Drift(usize, String),
@@ -458,10 +468,7 @@ impl Started {
 
 async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     let (cat, ops, cases) = generate_all(&a.selection)?;
-    let stateful = Stateful {
-        catalogue: cat,
-        scenarios: scenarios(&a.stateful, cat, &ops)?,
-    };
+    let stateful = Stateful::new(&a.stateful, cat, &ops, a.selection.seed)?;
     let started = Started::start(&a.target, cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
     let result = run_against(&a, &started, &ops, &cases, &checker, &stateful).await;
@@ -474,25 +481,37 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
 struct Stateful {
     catalogue: &'static Catalogue,
     scenarios: Vec<Scenario>,
+    sequences: scenario::sequence::Config,
 }
 
 impl Stateful {
-    /// How many verdicts the suite plans.
+    fn new(
+        args: &StatefulArgs,
+        cat: &'static Catalogue,
+        ops: &[String],
+        seed: u64,
+    ) -> Result<Self, CliError> {
+        let on = !args.no_scenarios && scenario::selected(ops);
+        Ok(Stateful {
+            catalogue: cat,
+            scenarios: if on {
+                scenarios(args, cat)?
+            } else {
+                Vec::new()
+            },
+            sequences: scenario::sequence::Config::new(if on { args.sequences } else { 0 }, seed),
+        })
+    }
+
+    /// How many verdicts the suite plans (a shrunk sequence reports fewer).
     fn planned(&self) -> usize {
-        self.scenarios.iter().map(|s| s.steps.len()).sum()
+        self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
+            + scenario::sequence::planned(self.sequences.seed, self.sequences.count)
     }
 }
 
-/// The scenarios of a run: none with --no-scenarios or when the selection leaves out both
-/// password-recovery operations.
-fn scenarios(
-    args: &StatefulArgs,
-    cat: &Catalogue,
-    ops: &[String],
-) -> Result<Vec<Scenario>, CliError> {
-    if args.no_scenarios || !scenario::selected(ops) {
-        return Ok(Vec::new());
-    }
+/// The scenario files: --scenario-dir, else the copy built into the binary.
+fn scenarios(args: &StatefulArgs, cat: &Catalogue) -> Result<Vec<Scenario>, CliError> {
     Ok(match &args.scenario_dir {
         Some(dir) => scenario::data::load_dir(dir, cat)?,
         None => scenario::data::embedded(cat)?,
@@ -513,7 +532,7 @@ async fn run_against(
         .as_deref()
         .map_or(String::new(), |v| format!(" ({v})"));
     eprintln!(
-        "target {}{version} at {}: {} cases, {} scenario steps, seed {}",
+        "target {}{version} at {}: {} cases, {} stateful steps, seed {}",
         started.name,
         started.url,
         cases.len(),
@@ -542,22 +561,24 @@ async fn run_against(
             reporter.event(&Event::Finished(checker.check(case, &exchange)));
         })
         .await;
-    if !stateful.scenarios.is_empty() {
-        let codes = started.codes(&a.target);
-        let tag = format!("s{}", a.selection.seed);
-        let env = scenario::Env {
-            catalogue: stateful.catalogue,
-            client: &client,
-            checker,
-            fixture: &fixture,
-            codes: codes.as_deref(),
-            tag: &tag,
-        };
-        scenario::run_all(&env, &stateful.scenarios, a.target.concurrency, |v| {
-            reporter.event(&Event::Finished(v))
-        })
-        .await;
-    }
+    let codes = started.codes(&a.target);
+    let tag = format!("s{}", a.selection.seed);
+    let env = scenario::Env {
+        catalogue: stateful.catalogue,
+        client: &client,
+        checker,
+        fixture: &fixture,
+        codes: codes.as_deref(),
+        tag: &tag,
+    };
+    scenario::run_all(&env, &stateful.scenarios, a.target.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
+    scenario::sequence::run_all(&env, stateful.sequences, a.target.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
     reporter.event(&Event::Done {
         elapsed: t0.elapsed(),
     });
@@ -624,30 +645,132 @@ fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::Pass)
 }
 
+/// What `cognate replay` re-runs.
+enum ReplayTarget {
+    Case(Box<Case>),
+    /// A scenario cut after the step to show.
+    Scenario(Box<Scenario>),
+    Sequence(usize),
+}
+
+/// A scenario step or a sequence with this id, if any.
+fn find_stateful(a: &ReplayArgs, cat: &Catalogue) -> Result<Option<ReplayTarget>, CliError> {
+    let scenarios = match &a.scenario_dir {
+        Some(dir) => scenario::data::load_dir(dir, cat)?,
+        None => scenario::data::embedded(cat)?,
+    };
+    for s in scenarios {
+        if let Some(i) = s.steps.iter().position(|st| st.id == a.case_id) {
+            let mut cut = s.clone();
+            cut.steps.truncate(i + 1);
+            return Ok(Some(ReplayTarget::Scenario(Box::new(cut))));
+        }
+    }
+    Ok(
+        scenario::sequence::find(a.selection.seed, &a.case_id, REPLAY_SEQUENCES)
+            .map(ReplayTarget::Sequence),
+    )
+}
+
+/// How many sequences of a seed `cognate replay` looks through for an id.
+const REPLAY_SEQUENCES: usize = 10_000;
+
 async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     let (cat, _, cases) = generate_all(&a.selection)?;
-    let case = cases
-        .iter()
-        .find(|c| c.id == a.case_id)
-        .ok_or_else(|| CliError::NoSuchCase {
+    let what = match cases.iter().find(|c| c.id == a.case_id) {
+        Some(c) => ReplayTarget::Case(Box::new(c.clone())),
+        None => find_stateful(&a, cat)?.ok_or_else(|| CliError::NoSuchCase {
             id: a.case_id.clone(),
             count: cases.len(),
             seed: a.selection.seed,
-        })?
-        .clone();
+        })?,
+    };
     let started = Started::start(&a.target, cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
     let result = async {
         let client = started.client(&a.target)?;
         let fixture = started.provision(&client, a.selection.seed).await?;
-        let exchange = client.send(&case.id, &case.request, &fixture).await;
+        let codes = started.codes(&a.target);
+        let tag = format!("s{}", a.selection.seed);
+        let env = scenario::Env {
+            catalogue: cat,
+            client: &client,
+            checker: &checker,
+            fixture: &fixture,
+            codes: codes.as_deref(),
+            tag: &tag,
+        };
+        let (runs, shown_from, note) = match &what {
+            ReplayTarget::Case(case) => {
+                let exchange = client.send(&case.id, &case.request, &fixture).await;
+                let verdict = checker.check(case, &exchange);
+                let run = scenario::StepRun {
+                    case: (**case).clone(),
+                    exchange: Some(exchange),
+                    verdict,
+                };
+                (vec![run], 0, None)
+            }
+            ReplayTarget::Scenario(s) => {
+                let runs = scenario::run_scenario(&env, s).await;
+                let last = runs.len().saturating_sub(1);
+                let note = format!(
+                    "scenario  {} ({}), step {} of {} shown in full",
+                    s.name,
+                    s.file,
+                    last + 1,
+                    runs.len()
+                );
+                (runs, last, Some(note))
+            }
+            ReplayTarget::Sequence(index) => {
+                let cfg = scenario::sequence::Config::new(index + 1, a.selection.seed);
+                let run = scenario::sequence::run_sequence(&env, cfg, *index).await;
+                let note = match &run.attempt.end {
+                    scenario::sequence::End::Passed => format!(
+                        "sequence  {} (index {index}): {} steps, all as the model allows",
+                        run.id, run.generated
+                    ),
+                    scenario::sequence::End::Failed(at) => format!(
+                        "sequence  {} (index {index}): fails; shrunk from {} to {} steps in {} runs",
+                        run.id,
+                        run.generated,
+                        at + 1,
+                        run.shrink_runs
+                    ),
+                    scenario::sequence::End::Stopped(_, why) => {
+                        format!("sequence  {} (index {index}): stopped: {why}", run.id)
+                    }
+                };
+                (run.attempt.steps, 0, Some(note))
+            }
+        };
         let _ = Provisioner::new(&client).cleanup(&fixture).await;
-        Ok::<_, CliError>(exchange)
+        Ok::<_, CliError>((runs, shown_from, note))
     }
     .await;
     started.stop().await;
-    let exchange = result?;
-    let verdict = checker.check(&case, &exchange);
+    let (runs, shown_from, note) = result?;
+    if let Some(n) = note {
+        println!("{n}");
+    }
+    for r in &runs[..shown_from] {
+        let status = format!("{:?}", r.verdict.status).to_lowercase();
+        println!("step      {} {status}: {}", r.case.id, r.case.label);
+    }
+    for (i, r) in runs[shown_from..].iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        print_run(cat, r);
+    }
+    let summary = Summary::from_verdicts(runs[shown_from..].iter().map(|r| &r.verdict));
+    Ok(summary.exit_code())
+}
+
+/// One replayed request: what went out and came back (credentials redacted), and its verdict.
+fn print_run(cat: &Catalogue, run: &scenario::StepRun) {
+    let (case, verdict) = (&run.case, &run.verdict);
     let sensitive = cat
         .operation(&case.operation)
         .map(|o| o.sensitive.clone())
@@ -660,34 +783,52 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     );
     println!("label     {}", case.label);
     println!("expected  {}", verdict.expected);
-    println!("request   POST {}", exchange.sent.url);
-    for (k, v) in &exchange.sent.headers {
-        let v = if k == "authorization" {
-            "<redacted>"
-        } else {
-            v.as_str()
-        };
-        println!("  {k}: {v}");
-    }
-    let sent = String::from_utf8_lossy(&exchange.sent.body);
-    println!("  {}", crate::redact::redact_body(&sensitive, &sent));
-    let secrets = serde_json::from_str(&sent)
-        .map(|v| crate::redact::secrets(&sensitive, &v))
-        .unwrap_or_default();
-    let shown = |t: &str| crate::redact::redact(t, &secrets);
-    match &exchange.result {
-        Ok(r) => {
-            let ms = exchange.elapsed.as_millis();
-            println!("response  HTTP {} in {ms} ms", r.status);
-            for (k, v) in &r.headers {
-                println!("  {k}: {}", shown(v));
+    match &run.exchange {
+        None => println!("request   not sent"),
+        Some(exchange) => {
+            println!("request   POST {}", exchange.sent.url);
+            for (k, v) in &exchange.sent.headers {
+                let v = if k == "authorization" {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                println!("  {k}: {v}");
             }
-            println!("  {}", shown(&String::from_utf8_lossy(&r.body)));
+            let sent = String::from_utf8_lossy(&exchange.sent.body);
+            println!("  {}", crate::redact::redact_body(&sensitive, &sent));
+            let mut secrets = serde_json::from_str(&sent)
+                .map(|v| crate::redact::secrets(&sensitive, &v))
+                .unwrap_or_default();
+            match &exchange.result {
+                Ok(r) => {
+                    // Tokens a success carries are credentials too.
+                    if let Ok(body) = serde_json::from_slice(&r.body) {
+                        secrets.extend(crate::redact::named_secrets(&body));
+                    }
+                    let shown = |t: &str| crate::redact::redact(t, &secrets);
+                    let ms = exchange.elapsed.as_millis();
+                    println!("response  HTTP {} in {ms} ms", r.status);
+                    for (k, v) in &r.headers {
+                        if k.eq_ignore_ascii_case(codes::MOTO_HEADER) {
+                            println!("  {k}: {}", crate::redact::REDACTED);
+                        } else {
+                            println!("  {k}: {}", shown(v));
+                        }
+                    }
+                    println!("  {}", shown(&String::from_utf8_lossy(&r.body)));
+                }
+                Err(e) => println!("response  none: {e}"),
+            }
         }
-        Err(e) => println!("response  none: {e}"),
     }
     let status = format!("{:?}", verdict.status).to_lowercase();
-    println!("verdict   {status}");
+    match &verdict.reason {
+        Some(why) if run.exchange.is_none() || verdict.status != crate::check::Status::Pass => {
+            println!("verdict   {status}: {why}")
+        }
+        _ => println!("verdict   {status}"),
+    }
     for c in &verdict.checks {
         let outcome = match &c.outcome {
             crate::check::CheckOutcome::Pass => "pass".to_owned(),
@@ -696,8 +837,6 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
         };
         println!("  {:<16} {outcome}", c.check.as_str());
     }
-    let summary = Summary::from_verdicts([&verdict]);
-    Ok(summary.exit_code())
 }
 
 async fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
