@@ -19,7 +19,8 @@ use super::{empty, uuid_like, ApiError, Ctx};
 /// Forgot-password codes are valid for one hour (§4 "expired or already-used code",
 /// amazon-archives/amazon-cognito-identity-js#189).
 pub const CODE_VALIDITY: Duration = Duration::from_secs(3600);
-/// Wrong codes accepted since the last one was issued before LimitExceededException.
+/// Wrong codes accepted since the last one was issued before LimitExceededException: five
+/// CodeMismatchException, then the limit (§4 "attempt limit: wrong codes in a row", conf. B).
 pub const MAX_CODE_ATTEMPTS: u32 = 5;
 
 const REGION: &str = "us-east-1";
@@ -951,9 +952,11 @@ impl State {
         };
         let details = {
             let user = pool.users.get(&key).ok_or_else(user_not_found)?;
+            // §4 "ForgotPassword, user disabled (AdminDisableUser)".
             if !user.enabled {
                 return Err(ApiError::not_authorized("User is disabled."));
             }
+            // §4 "ForgotPassword, user in FORCE_CHANGE_PASSWORD".
             if user.status == FORCE_CHANGE_PASSWORD {
                 return Err(ApiError::not_authorized(
                     "User password cannot be reset in the current state.",
@@ -968,7 +971,8 @@ impl State {
             })?
         };
         let user = pool.users.get_mut(&key).ok_or_else(user_not_found)?;
-        // A new code replaces, and so invalidates, the earlier one.
+        // A new code replaces, and so invalidates, the earlier one (§4 "ConfirmForgotPassword with
+        // a code superseded by a newer ForgotPassword", conf. C: answered as a used code).
         if let Some(old) = user.code.take() {
             user.spent_codes.push(old.value);
         }
