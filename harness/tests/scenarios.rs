@@ -456,6 +456,15 @@ fn every_step_is_in_report_json_and_junit_under_its_own_name() {
         }
     }
     assert!(verdicts.iter().any(|v| v["group"] == "sequence"));
+    // The output check and the new groups are part of the report's schema.
+    let schema: Value =
+        serde_json::from_str(include_str!("../../docs/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     // No learned code or new password reaches the reports.
     let text = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
     assert!(!text.contains("Cognate-N3w-Passw0rd!"));
