@@ -353,6 +353,11 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     Ok(summary.exit_code())
 }
 
+/// The target's version when the harness knows it: its own, for the embedded reference target.
+fn target_version(target: &str) -> Option<String> {
+    (target == "reference").then(|| format!("cognate {}", env!("CARGO_PKG_VERSION")))
+}
+
 impl Started {
     async fn start(args: &TargetArgs, cat: &'static Catalogue) -> Result<Started, CliError> {
         start_target(args, cat).await
@@ -385,6 +390,7 @@ async fn run_against(
     reporter.event(&Event::Started(RunInfo {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         target: a.target.target.clone(),
+        target_version: target_version(&a.target.target),
         seed: a.selection.seed,
         operations: ops.to_vec(),
         cases: cases.len(),

@@ -33,6 +33,9 @@ pub struct RunInfo {
     pub harness_version: String,
     /// `reference`, a profile name or a URL.
     pub target: String,
+    /// The target's version when known (`cognate 0.1.0` for the reference target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_version: Option<String>,
     pub seed: u64,
     /// The operations the run covers, as the user selected them.
     pub operations: Vec<String>,
