@@ -12,6 +12,7 @@
 
 mod json;
 mod junit;
+mod normalise;
 mod summary;
 mod terminal;
 
@@ -24,6 +25,7 @@ use crate::check::Verdict;
 
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
+pub use normalise::{Normaliser, VALUE_TOKEN};
 pub use summary::{group_rank, Counts, Failure, Row, Summary};
 pub use terminal::{render_summary, render_summary_with, Terminal, DEFAULT_MAX_FAILURES};
 
