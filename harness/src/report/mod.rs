@@ -13,6 +13,7 @@
 mod json;
 mod junit;
 mod normalise;
+mod snapshot;
 mod summary;
 mod terminal;
 
@@ -26,6 +27,10 @@ use crate::check::Verdict;
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
 pub use normalise::{Normaliser, VALUE_TOKEN};
+pub use snapshot::{
+    case_block, render_snapshot, snapshot_diff, Change, Changes, FileOutcome, SnapshotHandle,
+    SnapshotMode, SnapshotOutcome, SnapshotSink, SNAPSHOT_EXT, SNAPSHOT_FORMAT,
+};
 pub use summary::{group_rank, Counts, Failure, Row, Summary};
 pub use terminal::{render_summary, render_summary_with, Terminal, DEFAULT_MAX_FAILURES};
 
@@ -69,6 +74,12 @@ pub trait Sink {
 pub enum ReportError {
     #[error("cannot write {}: {source}", path.display())]
     Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
