@@ -12,6 +12,7 @@
 
 mod json;
 mod junit;
+mod markdown;
 mod normalise;
 mod snapshot;
 mod summary;
@@ -26,6 +27,7 @@ use crate::check::Verdict;
 
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
+pub use markdown::{markdown, MarkdownReport, MARKDOWN_FILE};
 pub use normalise::{Normaliser, VALUE_TOKEN};
 pub use snapshot::{
     case_block, render_snapshot, snapshot_diff, Change, Changes, FileOutcome, SnapshotHandle,
