@@ -2,14 +2,17 @@
 //!
 //! A run emits [`Event::Started`] once, [`Event::Finished`] per verdict (in any order: replay is
 //! concurrent), then [`Event::Done`]. Each output is a [`Sink`]: [`Terminal`] (progress bar and
-//! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`) and
-//! [`JunitReport`] (`junit.xml`). [`Reporter`] fans the stream out to several sinks and keeps a
-//! [`Summary`] whose [`Summary::exit_code`] is the run's result.
+//! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`),
+//! [`JunitReport`] (`junit.xml`), [`MarkdownReport`] (`report.md`) and [`SnapshotSink`]
+//! (regression snapshots, one file per operation, compared with a baseline). [`Reporter`] fans the
+//! stream out to several sinks and keeps a [`Summary`] whose [`Summary::exit_code`] is the run's
+//! result. [`conformance_markdown`] reads several runs' `report.json` into one comparison.
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
+mod conformance;
 mod json;
 mod junit;
 mod markdown;
@@ -25,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Verdict;
 
+pub use conformance::{conformance_markdown, NamedReport};
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
 pub use markdown::{markdown, MarkdownReport, MARKDOWN_FILE};
