@@ -19,9 +19,16 @@ const MAX_REASON: usize = 300;
 /// GitHub's tables) would read as syntax backslash-escaped, `&` as an entity. Safe inside a table
 /// cell and inside a list item.
 pub(crate) fn md_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in one_line(s).chars() {
+    let line: Vec<char> = one_line(s).chars().collect();
+    let mut out = String::with_capacity(line.len());
+    for (i, &c) in line.iter().enumerate() {
+        // An underscore inside a word is never emphasis (`missing_required` stays readable).
+        let inside_word = |j: Option<usize>| {
+            j.and_then(|j| line.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         match c {
+            '_' if inside_word(i.checked_sub(1)) && inside_word(Some(i + 1)) => out.push(c),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' => {
                 out.push('\\');
                 out.push(c);
@@ -231,6 +238,8 @@ mod tests {
 
     #[test]
     fn text_escapes_markdown_and_table_syntax() {
+        assert_eq!(md_text("missing_required"), "missing_required");
+        assert_eq!(md_text("_x_ a__b"), "\\_x\\_ a\\_\\_b");
         assert_eq!(
             md_text("a|b *c* [d](e) <f> &g\nh"),
             "a\\|b \\*c\\* \\[d\\](e) \\<f\\> &amp;g\\\\nh"
