@@ -52,6 +52,7 @@ are known divergences, and only a difference from them (drift) fails the run.";
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate cases, replay them against a target, check every answer, write reports.
+    #[command(after_help = AFTER_HELP)]
     Run(RunArgs),
     /// Print the generated cases as JSON lines, without sending anything.
     Cases(CasesArgs),
