@@ -391,3 +391,26 @@ fn conformance_from_report_files() {
     ]);
     assert_eq!(code(&bad), 2, "{}", text(&bad));
 }
+
+/// The committed baseline of the reference target matches what this build answers (the same
+/// check CI runs, on a copy so the test never writes into the repository).
+#[test]
+fn committed_reference_baseline_has_no_drift() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/snapshots/reference");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("reference");
+    std::fs::create_dir_all(&copy).unwrap();
+    for (name, bytes) in files(&committed) {
+        std::fs::write(copy.join(name), bytes).unwrap();
+    }
+    let out = cognate(&[
+        "run",
+        "--quiet",
+        "--snapshot",
+        copy.to_str().unwrap(),
+        "--report-dir",
+        dir.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(files(&copy), files(&committed));
+}
