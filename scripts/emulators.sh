@@ -60,13 +60,15 @@ running() {
 wait_for() {
   local name=$1 port=$2
   for _ in $(seq 1 120); do
-    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
-      return 0
-    fi
+    # Alive first: a port answered by some other process must not pass for ours.
     if ! running "$name"; then
-      log "$name exited during start-up; its log:"
+      log "$name exited during start-up (port $port taken?); its log:"
       tail -20 "$DIR/$name.log" >&2 || true
       return 1
+    fi
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" 2>/dev/null; then
+      sleep 0.5
+      if running "$name"; then return 0; fi
     fi
     sleep 0.5
   done

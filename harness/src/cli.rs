@@ -16,7 +16,9 @@ use crate::model::{import, Catalogue, ModelError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
-    Event, JsonReport, JunitReport, ReportError, Reporter, RunInfo, Summary, Terminal,
+    conformance_markdown, Event, JsonReport, JunitReport, MarkdownReport, NamedReport, Normaliser,
+    ReportError, ReportFile, Reporter, RunInfo, SnapshotMode, SnapshotOutcome, SnapshotSink,
+    Summary, Terminal,
 };
 use crate::scenario::{self, codes, CodeSource, Scenario, ScenarioError};
 use crate::target::{self, Fixture, Provisioner, TargetError};
@@ -37,16 +39,22 @@ pub struct Cli {
 }
 
 const AFTER_HELP: &str = "Exit codes:
-  0  every case passed
+  0  every case passed (run --snapshot: no drift, even if cases fail)
   1  usage: the command line is wrong (also a non-loopback target without --allow-live)
-  2  bad input: schemas, expectations or a model that cannot be read
-  3  runtime: the target could not be reached or provisioned, a report could not be written
-  4  contract failures: at least one case failed
-  5  drift: committed files differ from what the command produces (schemas import --check)";
+  2  bad input: schemas, expectations, a model or a report.json that cannot be read
+  3  runtime: the target could not be reached or provisioned, a report or snapshot
+     could not be read or written
+  4  contract failures: at least one case failed (not with run --snapshot)
+  5  drift: the answers differ from the snapshots (run --snapshot), or committed files
+     differ from what the command produces (schemas import --check)
+
+With --snapshot DIR, the committed snapshots are the baseline: failing cases they record
+are known divergences, and only a difference from them (drift) fails the run.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate cases, replay them against a target, check every answer, write reports.
+    #[command(after_help = AFTER_HELP)]
     Run(RunArgs),
     /// Print the generated cases as JSON lines, without sending anything.
     Cases(CasesArgs),
@@ -54,6 +62,8 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run the embedded reference target on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
+    /// Compare several runs' report.json in one Markdown document (docs/conformance.md).
+    Conformance(ConformanceArgs),
     /// Work with the derived JSON Schemas.
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -121,6 +131,14 @@ pub struct RunArgs {
     /// No progress bar (the summary is still printed).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compare the answers with the regression snapshots in DIR (one <Operation>.snap per
+    /// operation), writing those that are missing: drift exits 5, no drift exits 0 even when
+    /// cases fail (the baseline records them).
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// With --snapshot: rewrite the snapshots with this run's answers instead of comparing.
+    #[arg(long, requires = "snapshot")]
+    pub update: bool,
     #[command(flatten)]
     pub stateful: StatefulArgs,
 }
@@ -141,6 +159,26 @@ pub struct StatefulArgs {
     /// Read scenarios from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub scenario_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// A run's report.json and the column name it gets, as NAME=PATH (repeatable; the columns
+    /// keep this order).
+    #[arg(long = "report", value_name = "NAME=PATH", required = true, value_parser = named_report)]
+    pub reports: Vec<(String, PathBuf)>,
+    /// The Markdown file to write; standard output when absent.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn named_report(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.trim().is_empty() && !path.is_empty() => {
+            Ok((name.trim().to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("{s:?} is not NAME=PATH")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +272,10 @@ pub enum CliError {
     NoSuchCase { id: String, count: usize, seed: u64 },
     #[error("{0} file(s) differ from a fresh import:\n{1}")]
     Drift(usize, String),
+    #[error("{path} is not a report.json this cognate can read: {message}")]
+    BadReport { path: String, message: String },
+    #[error("two --report arguments are named {0:?}; each column needs its own name")]
+    DuplicateReport(String),
 }
 
 impl CliError {
@@ -246,8 +288,10 @@ impl CliError {
             | CliError::Check(_)
             | CliError::Import { .. }
             | CliError::Read { .. }
-            | CliError::Config(_) => ExitCode::BadInput,
+            | CliError::Config(_)
+            | CliError::BadReport { .. } => ExitCode::BadInput,
             CliError::NoSuchCase { .. }
+            | CliError::DuplicateReport(_)
             | CliError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
                 ExitCode::Usage
             }
@@ -299,6 +343,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
         Command::Cases(a) => cases_cmd(a),
         Command::Replay(a) => replay_cmd(a).await,
         Command::Serve(a) => serve(a).await,
+        Command::Conformance(a) => conformance(a),
         Command::Schemas(SchemasCommand::Import { model, out, check }) => {
             schemas_import(&model, &out, check)
         }
@@ -473,8 +518,19 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
     let result = run_against(&a, &started, &ops, &cases, &checker, &stateful).await;
     started.stop().await;
-    let summary = result?;
-    Ok(summary.exit_code())
+    let (summary, snapshot) = result?;
+    Ok(match snapshot {
+        Some(outcome) => snapshot_result(&outcome),
+        None => summary.exit_code(),
+    })
+}
+
+/// Prints the snapshot comparison and the run's result, which in snapshot mode is drift or not.
+fn snapshot_result(outcome: &SnapshotOutcome) -> ExitCode {
+    let code = outcome.exit_code();
+    println!("\n{}", outcome.render().trim_end());
+    println!("\nresult: {} (exit {})", code.name(), code.code());
+    code
 }
 
 /// The stateful suite of a run: what runs after the stateless cases.
@@ -525,7 +581,7 @@ async fn run_against(
     cases: &[Case],
     checker: &Checker,
     stateful: &Stateful,
-) -> Result<Summary, CliError> {
+) -> Result<(Summary, Option<SnapshotOutcome>), CliError> {
     let client = started.client(&a.target)?;
     let version = started
         .version
@@ -544,12 +600,29 @@ async fn run_against(
 
     let mut reporter = Reporter::new();
     reporter
-        .add(Terminal::stdout().quiet(a.quiet))
+        .add(
+            Terminal::stdout()
+                .quiet(a.quiet)
+                .show_result(a.snapshot.is_none()),
+        )
         .add(JsonReport::new(&a.report_dir))
-        .add(JunitReport::new(&a.report_dir));
+        .add(JunitReport::new(&a.report_dir))
+        .add(MarkdownReport::new(&a.report_dir));
+    let snapshot = a.snapshot.as_ref().map(|dir| {
+        let mode = if a.update {
+            SnapshotMode::Update
+        } else {
+            SnapshotMode::Compare
+        };
+        let sink = SnapshotSink::new(dir, mode, Normaliser::for_fixture(&fixture));
+        let handle = sink.handle();
+        reporter.add(sink);
+        handle
+    });
     reporter.event(&Event::Started(RunInfo {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         target: started.name.clone(),
+        target_version: started.version.clone(),
         seed: a.selection.seed,
         operations: ops.to_vec(),
         cases: cases.len() + stateful.planned(),
@@ -589,11 +662,12 @@ async fn run_against(
         eprintln!("warning: cleanup: {e}");
     }
     eprintln!(
-        "reports: {} and {}",
+        "reports: {}, {} and {}",
         a.report_dir.join(crate::report::JSON_FILE).display(),
-        a.report_dir.join(crate::report::JUNIT_FILE).display()
+        a.report_dir.join(crate::report::JUNIT_FILE).display(),
+        a.report_dir.join(crate::report::MARKDOWN_FILE).display()
     );
-    Ok(summary)
+    Ok((summary, snapshot.and_then(|h| h.take())))
 }
 
 /// UTC now as RFC 3339, without a date-time dependency for one line.
@@ -850,6 +924,50 @@ async fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
     );
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
+    Ok(ExitCode::Pass)
+}
+
+fn conformance(a: ConformanceArgs) -> Result<ExitCode, CliError> {
+    let mut reports = Vec::with_capacity(a.reports.len());
+    for (name, path) in &a.reports {
+        if reports.iter().any(|r: &NamedReport| &r.name == name) {
+            return Err(CliError::DuplicateReport(name.clone()));
+        }
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let report: ReportFile = serde_json::from_str(&text).map_err(|e| CliError::BadReport {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        if report.format != crate::report::FORMAT {
+            return Err(CliError::BadReport {
+                path: shown,
+                message: format!(
+                    "format {}, this cognate reads format {}",
+                    report.format,
+                    crate::report::FORMAT
+                ),
+            });
+        }
+        reports.push(NamedReport {
+            name: name.clone(),
+            report,
+        });
+    }
+    let doc = conformance_markdown(&reports);
+    match &a.out {
+        Some(path) => {
+            crate::report::write_file(path, doc.as_bytes())?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => {
+            use std::io::Write as _;
+            let _ = std::io::stdout().lock().write_all(doc.as_bytes());
+        }
+    }
     Ok(ExitCode::Pass)
 }
 

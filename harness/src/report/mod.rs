@@ -2,16 +2,22 @@
 //!
 //! A run emits [`Event::Started`] once, [`Event::Finished`] per verdict (in any order: replay is
 //! concurrent), then [`Event::Done`]. Each output is a [`Sink`]: [`Terminal`] (progress bar and
-//! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`) and
-//! [`JunitReport`] (`junit.xml`). [`Reporter`] fans the stream out to several sinks and keeps a
-//! [`Summary`] whose [`Summary::exit_code`] is the run's result.
+//! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`),
+//! [`JunitReport`] (`junit.xml`), [`MarkdownReport`] (`report.md`) and [`SnapshotSink`]
+//! (regression snapshots, one file per operation, compared with a baseline). [`Reporter`] fans the
+//! stream out to several sinks and keeps a [`Summary`] whose [`Summary::exit_code`] is the run's
+//! result. [`conformance_markdown`] reads several runs' `report.json` into one comparison.
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
+mod conformance;
 mod json;
 mod junit;
+mod markdown;
+mod normalise;
+mod snapshot;
 mod summary;
 mod terminal;
 
@@ -22,8 +28,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::Verdict;
 
+pub use conformance::{conformance_markdown, NamedReport};
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
+pub use markdown::{markdown, MarkdownReport, MARKDOWN_FILE};
+pub use normalise::{Normaliser, VALUE_TOKEN};
+pub use snapshot::{
+    case_block, render_snapshot, snapshot_diff, Change, Changes, FileOutcome, SnapshotHandle,
+    SnapshotMode, SnapshotOutcome, SnapshotSink, SNAPSHOT_EXT, SNAPSHOT_FORMAT,
+};
 pub use summary::{group_rank, Counts, Failure, Row, Summary};
 pub use terminal::{render_summary, render_summary_with, Terminal, DEFAULT_MAX_FAILURES};
 
@@ -33,6 +46,9 @@ pub struct RunInfo {
     pub harness_version: String,
     /// `reference`, a profile name or a URL.
     pub target: String,
+    /// The target's version when known (`cognate 0.1.0` for the reference target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_version: Option<String>,
     pub seed: u64,
     /// The operations the run covers, as the user selected them.
     pub operations: Vec<String>,
@@ -64,6 +80,12 @@ pub trait Sink {
 pub enum ReportError {
     #[error("cannot write {}: {source}", path.display())]
     Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,

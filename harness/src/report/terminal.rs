@@ -24,6 +24,11 @@ pub fn render_summary(summary: &Summary) -> String {
 /// and the result. Control characters in target-supplied text are escaped, so a hostile message
 /// cannot drive the terminal.
 pub fn render_summary_with(summary: &Summary, max_failures: usize) -> String {
+    render(summary, max_failures, true)
+}
+
+/// The summary, with or without its closing `result:` line.
+fn render(summary: &Summary, max_failures: usize, result: bool) -> String {
     let mut out = String::new();
     let totals = summary.totals();
 
@@ -144,8 +149,10 @@ pub fn render_summary_with(summary: &Summary, max_failures: usize) -> String {
         }
     }
 
-    let code = summary.exit_code();
-    let _ = writeln!(out, "\nresult: {} (exit {})", code.name(), code.code());
+    if result {
+        let code = summary.exit_code();
+        let _ = writeln!(out, "\nresult: {} (exit {})", code.name(), code.code());
+    }
     out
 }
 
@@ -167,6 +174,7 @@ pub struct Terminal {
     quiet: bool,
     max_failures: usize,
     out: Box<dyn Write + Send>,
+    result: bool,
     printed: bool,
     error: Option<io::Error>,
 }
@@ -185,6 +193,7 @@ impl Terminal {
             quiet: false,
             max_failures: DEFAULT_MAX_FAILURES,
             out: Box::new(out),
+            result: true,
             printed: false,
             error: None,
         }
@@ -193,6 +202,13 @@ impl Terminal {
     /// No progress bar (the summary is still printed).
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
+        self
+    }
+
+    /// Whether the summary ends with the `result:` line (default yes). A caller that decides
+    /// the result otherwise (a snapshot comparison) prints its own.
+    pub fn show_result(mut self, show: bool) -> Self {
+        self.result = show;
         self
     }
 
@@ -207,7 +223,7 @@ impl Terminal {
             bar.finish_and_clear();
         }
         self.printed = true;
-        let text = render_summary_with(&self.summary, self.max_failures);
+        let text = render(&self.summary, self.max_failures, self.result);
         if let Err(e) = self
             .out
             .write_all(text.as_bytes())

@@ -13,6 +13,7 @@ pub fn run_info() -> RunInfo {
     RunInfo {
         harness_version: "0.1.0".into(),
         target: "reference".into(),
+        target_version: None,
         seed: 42,
         operations: vec!["SignUp".into(), "InitiateAuth".into()],
         cases: 12,
