@@ -32,6 +32,11 @@ pub trait CodeSource: Send + Sync {
     fn describe(&self) -> String;
     /// The code, or why it could not be learned.
     fn code<'a>(&'a self, ask: CodeRequest<'a>) -> BoxFuture<'a, Result<String, String>>;
+    /// Whether the source can only be trusted with one request in flight at a time, so
+    /// scenarios and sequences must run one after the other.
+    fn serial(&self) -> bool {
+        false
+    }
 }
 
 /// The header moto writes the code into.
@@ -98,7 +103,9 @@ pub fn moto_code(value: &str) -> Result<String, String> {
 }
 
 /// cognito-local: `Users.<username>.ConfirmationCode` in `<dir>/<poolId>.json`. cognito-local
-/// saves the file before it answers; a short retry covers a slow disk.
+/// saves the file before it answers; a short retry covers a slow disk. It rewrites the whole file
+/// with an asynchronous write on every change, so two changes to one pool in flight at once can
+/// leave an older state in the file for a while: the source is [`CodeSource::serial`].
 pub struct CognitoLocalDb {
     pub dir: PathBuf,
     pub wait: Duration,
@@ -116,6 +123,10 @@ impl CognitoLocalDb {
 impl CodeSource for CognitoLocalDb {
     fn describe(&self) -> String {
         format!("cognito-local-db {}", self.dir.display())
+    }
+
+    fn serial(&self) -> bool {
+        true
     }
 
     fn code<'a>(&'a self, ask: CodeRequest<'a>) -> BoxFuture<'a, Result<String, String>> {

@@ -1,7 +1,8 @@
 //! Running scenarios against a target: each scenario gets its own users (and its own pool when
 //! it asks for one), its steps go out one at a time in order, a code source is asked after a step
 //! that learns a code, and every step's exchange is judged by the [`Checker`] (plus the step's
-//! output checks), one [`Verdict`] per step. Scenarios run concurrently with each other.
+//! output checks), one [`Verdict`] per step. Scenarios run concurrently with each other
+//! (one at a time when the code source asks for it, see [`CodeSource::serial`]).
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,18 @@ pub struct Env<'a> {
     pub codes: Option<&'a dyn CodeSource>,
     /// Keeps names apart when runs share a target (`s1` for seed 1).
     pub tag: &'a str,
+}
+
+impl Env<'_> {
+    /// How many scenarios (or sequences) may run at once: `wanted`, or one when the code source
+    /// needs requests one at a time.
+    pub fn concurrency(&self, wanted: usize) -> usize {
+        if self.codes.is_some_and(|c| c.serial()) {
+            1
+        } else {
+            wanted.max(1)
+        }
+    }
 }
 
 /// One user a scenario created.
@@ -211,7 +224,7 @@ pub async fn run_all(
 ) {
     let mut runs = stream::iter(scenarios)
         .map(|s| run_scenario(env, s))
-        .buffer_unordered(concurrency.max(1));
+        .buffer_unordered(env.concurrency(concurrency));
     while let Some(steps) = runs.next().await {
         for s in steps {
             each(s.verdict);

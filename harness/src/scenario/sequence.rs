@@ -169,7 +169,7 @@ pub async fn run_all(
     }
     let mut runs = stream::iter(0..cfg.count)
         .map(|index| run_sequence(env, cfg, index))
-        .buffer_unordered(concurrency.max(1));
+        .buffer_unordered(env.concurrency(concurrency));
     while let Some(run) = runs.next().await {
         for s in verdicts(&run, cfg.seed) {
             each(s);
