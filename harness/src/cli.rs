@@ -193,7 +193,8 @@ pub struct CasesArgs {
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
     /// The case id, as reports print it: a stateless case, a scenario step (the scenario runs
-    /// up to it), or a property-based sequence (it runs, and is shrunk again if it fails).
+    /// up to it), or a property-based sequence or one of its steps (`<sequence id>.<n>`: the
+    /// sequence runs, and is shrunk again if it fails).
     pub case_id: String,
     /// Read scenarios from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]

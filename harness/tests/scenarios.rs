@@ -553,14 +553,17 @@ fn replay_runs_a_scenario_up_to_the_step() {
     );
     assert!(!stdout.contains("Cognate-Th1rd-Passw0rd!"), "{stdout}");
 
-    // A sequence id of the same seed replays the sequence.
+    // A sequence id of the same seed, or one of its steps' ids, replays the sequence.
     let id = sequence::sequence_id(1, 0);
-    let out = cognate(&["replay", &id, "--seed", "1"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains(&format!("sequence  {id} (index 0)")),
-        "{stdout}"
-    );
-    assert!(stdout.contains("all as the model allows"), "{stdout}");
+    for replayed in [id.clone(), sequence::step_id(&id, 1)] {
+        let out = cognate(&["replay", &replayed, "--seed", "1"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("sequence  {id} (index 0)")),
+            "{stdout}"
+        );
+        assert!(stdout.contains("all as the model allows"), "{stdout}");
+        assert!(stdout.contains(&format!("case      {id}.2 ")), "{stdout}");
+    }
 }

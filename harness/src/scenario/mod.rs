@@ -10,7 +10,8 @@
 //!
 //! Step verdicts go through the same report path as the stateless cases: `group` is `scenario`
 //! (or `sequence`), `label` is `<scenario>: <step>`, and the case id is a stable hash of the
-//! scenario and step names.
+//! scenario and step names (for a sequence step, the sequence's id, a hash of seed and index,
+//! and the step number: `<sequence id>.<n>`).
 
 pub mod codes;
 pub mod data;

@@ -109,8 +109,16 @@ pub fn sequence_id(seed: u64, index: usize) -> String {
     stable_id(&["sequence", &seed.to_string(), &index.to_string()])
 }
 
-/// The index of the sequence with this id among the first `limit` of `seed`.
+/// The case id of step `i` (0-based) of a sequence as it ran: `<sequence id>.<step number>`, so
+/// that `cognate replay` finds the sequence from any of its steps.
+pub fn step_id(sequence_id: &str, i: usize) -> String {
+    format!("{sequence_id}.{}", i + 1)
+}
+
+/// The index of the sequence with this id (or the id of one of its steps) among the first
+/// `limit` of `seed`.
 pub fn find(seed: u64, id: &str, limit: usize) -> Option<usize> {
+    let id = id.split_once('.').map_or(id, |(s, _)| s);
     (0..limit).find(|&i| sequence_id(seed, i) == id)
 }
 
@@ -471,15 +479,8 @@ fn step_case(
     label: &str,
 ) -> Case {
     let op = env.catalogue.operation(action.operation());
-    let text = action.to_string();
     Case {
-        id: stable_id(&[
-            "sequence",
-            &seed.to_string(),
-            &index.to_string(),
-            &i.to_string(),
-            &text,
-        ]),
+        id: step_id(&sequence_id(seed, index), i),
         operation: action.operation().to_owned(),
         kind: CaseKind::Sequence,
         label: label.to_owned(),
@@ -510,6 +511,8 @@ mod tests {
         assert_ne!(generate(1, 0), generate(2, 0));
         let id = sequence_id(1, 7);
         assert_eq!(find(1, &id, 10), Some(7));
+        assert_eq!(find(1, &step_id(&id, 2), 10), Some(7));
+        assert_eq!(step_id(&id, 0), format!("{id}.1"));
         assert_eq!(find(2, &id, 10), None);
         assert_eq!(planned(1, 10), all.iter().map(Vec::len).sum::<usize>());
     }
