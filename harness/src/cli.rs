@@ -517,7 +517,7 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     let stateful = Stateful::new(&a.stateful, cat, &ops, a.selection.seed)?;
     let started = Started::start(&a.target, cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
-    let result = run_against(&a, &started, &ops, &cases, &checker, &stateful).await;
+    let result = run_against(&a, &started, &ops, &cases, checker, &stateful).await;
     started.stop().await;
     let (summary, snapshot) = result?;
     Ok(match snapshot {
@@ -580,7 +580,7 @@ async fn run_against(
     started: &Started,
     ops: &[String],
     cases: &[Case],
-    checker: &Checker,
+    checker: Checker,
     stateful: &Stateful,
 ) -> Result<(Summary, Option<SnapshotOutcome>), CliError> {
     let client = started.client(&a.target)?;
@@ -597,6 +597,7 @@ async fn run_against(
         a.selection.seed
     );
     let fixture = started.provision(&client, a.selection.seed).await?;
+    let checker = &checker.with_secrets(fixture.secrets());
     let provisioner = Provisioner::new(&client);
 
     let mut reporter = Reporter::new();
@@ -765,6 +766,7 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     let result = async {
         let client = started.client(&a.target)?;
         let fixture = started.provision(&client, a.selection.seed).await?;
+        let checker = checker.with_secrets(fixture.secrets());
         let codes = started.codes(&a.target);
         let tag = format!("s{}", a.selection.seed);
         let env = scenario::Env {

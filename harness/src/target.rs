@@ -108,6 +108,22 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
 }
 
 impl Fixture {
+    /// Every secret the fixture holds: the users' password, the client secrets, and the secret
+    /// hashes of each client with a secret for each user. Reports redact them wherever they
+    /// turn up.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = vec![USER_PASSWORD.to_owned()];
+        for c in self.clients.values() {
+            if let Some(secret) = &c.secret {
+                out.push(secret.clone());
+                for user in self.users.values() {
+                    out.push(secret_hash(secret, user, &c.id));
+                }
+            }
+        }
+        out
+    }
+
     fn user(&self, key: &str) -> String {
         // A name that is not a fixture key is a literal username.
         let key = key.strip_prefix("user.").unwrap_or(key);

@@ -196,7 +196,12 @@ async fn wrong_answers_fail_with_the_check_named() {
         .respond_with(
             ResponseTemplate::new(400)
                 .insert_header("content-type", "application/x-amz-json-1.1")
-                .set_body_string(r#"{"__type":"CognateWrongException","message":"wrong"}"#),
+                // Echoes secrets this request never carried: the fixture's password and the
+                // client secret handed out at provisioning.
+                .set_body_string(format!(
+                    r#"{{"__type":"CognateWrongException","message":"wrong: {} / mocksecret"}}"#,
+                    cognate::target::USER_PASSWORD
+                )),
         )
         .mount(&server)
         .await;
@@ -239,6 +244,17 @@ async fn wrong_answers_fail_with_the_check_named() {
         .find_map(|v| v["reason"].as_str().filter(|r| r.starts_with("exception")))
         .expect("a reason naming the exception check");
     assert!(reason.contains("CognateWrongException"), "{reason}");
+    for file in ["report.json", "junit.xml", "report.md"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(
+            !text.contains(cognate::target::USER_PASSWORD),
+            "{file} leaks the password"
+        );
+        assert!(
+            !text.contains("mocksecret"),
+            "{file} leaks the client secret"
+        );
+    }
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("FAIL"),
         "{}",

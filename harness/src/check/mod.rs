@@ -70,6 +70,9 @@ pub struct Checker {
     /// Error identities, as the target sends them, by which a target says it does not implement
     /// an operation (a profile's `not_implemented`), besides our own 501 [`NOT_IMPLEMENTED`].
     not_implemented: Vec<String>,
+    /// Secrets the run knows besides the request's (the fixture's password, client secrets,
+    /// secret hashes): redacted from every text a verdict carries, whether or not it was sent.
+    secrets: Vec<String>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -110,7 +113,15 @@ impl Checker {
             operations,
             server_faults,
             not_implemented: Vec::new(),
+            secrets: Vec::new(),
         })
+    }
+
+    /// Also redacts these values from every verdict (a target may echo a secret it was never sent
+    /// in that request, such as the fixture's password or a client secret).
+    pub fn with_secrets(mut self, secrets: Vec<String>) -> Checker {
+        self.secrets = secrets;
+        self
     }
 
     /// Also reads these error identities (raw, as sent: `CognitoLocal#Unsupported`, or
@@ -177,10 +188,16 @@ impl Checker {
         let sensitive: &[String] = op.map_or(&[], |o| o.sensitive.as_slice());
         let sent_json = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
         // Reports never show a sensitive value, ClientId included.
-        let report_secrets = sent_json
+        let mut report_secrets = sent_json
             .as_ref()
             .map(|j| redact::secrets(sensitive, j))
             .unwrap_or_default();
+        if !self.secrets.is_empty() {
+            report_secrets.extend(self.secrets.iter().cloned());
+            // Longest first, as `redact::secrets` orders them: a secret inside another is found.
+            report_secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            report_secrets.dedup();
+        }
 
         let id = ErrorIdentity::read(resp);
         let name = id.name();
