@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod dialect;
 pub mod exit;
+pub mod files;
 pub mod generate;
 pub mod model;
 pub mod redact;

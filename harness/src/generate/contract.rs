@@ -103,22 +103,11 @@ impl Contract {
 
     /// Reads every `*.toml` of a directory.
     pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Contract, ContractError> {
-        let io = |source| ContractError::Io {
-            path: dir.display().to_string(),
-            source,
-        };
-        let mut files = Vec::new();
-        for e in std::fs::read_dir(dir).map_err(io)? {
-            let p = e.map_err(io)?.path();
-            if p.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&p).map_err(|source| ContractError::Io {
-                    path: p.display().to_string(),
-                    source,
-                })?;
-                files.push((p.display().to_string(), text));
-            }
-        }
-        files.sort();
+        let files =
+            crate::files::read_dir_with_ext(dir, "toml").map_err(|e| ContractError::Io {
+                path: e.path,
+                source: e.source,
+            })?;
         Contract::from_files(files, catalogue)
     }
 

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{verdict_order, write_file, Counts, Event, ReportError, Row, RunInfo, Sink, Summary};
+use super::{
+    verdict_order, write_file, Collected, Counts, Event, ReportError, Row, RunInfo, Sink, Summary,
+};
 use crate::check::Verdict;
 
 /// The `format` of the report.json this code writes; bumped on any incompatible change.
@@ -66,9 +68,7 @@ impl ReportFile {
 /// The sink writing `<dir>/report.json` at finish. It keeps every verdict until then.
 pub struct JsonReport {
     path: PathBuf,
-    run: Option<RunInfo>,
-    verdicts: Vec<Verdict>,
-    elapsed: Option<Duration>,
+    got: Collected,
     written: bool,
 }
 
@@ -77,9 +77,7 @@ impl JsonReport {
     pub fn new(dir: impl AsRef<Path>) -> Self {
         JsonReport {
             path: dir.as_ref().join(JSON_FILE),
-            run: None,
-            verdicts: Vec::new(),
-            elapsed: None,
+            got: Collected::default(),
             written: false,
         }
     }
@@ -92,11 +90,7 @@ impl JsonReport {
 
 impl Sink for JsonReport {
     fn event(&mut self, e: &Event) {
-        match e {
-            Event::Started(run) => self.run = Some(run.clone()),
-            Event::Finished(v) => self.verdicts.push(v.clone()),
-            Event::Done { elapsed } => self.elapsed = Some(*elapsed),
-        }
+        self.got.event(e);
     }
 
     /// Writes the file once; a second call does nothing.
@@ -105,16 +99,21 @@ impl Sink for JsonReport {
             return Ok(());
         }
         let run = self
+            .got
             .run
             .clone()
             .ok_or(ReportError::NotStarted { what: JSON_FILE })?;
-        let report = ReportFile::new(run, std::mem::take(&mut self.verdicts), self.elapsed);
+        let report = ReportFile::new(
+            run,
+            std::mem::take(&mut self.got.verdicts),
+            self.got.elapsed,
+        );
         let written = report
             .to_json()
             .and_then(|text| write_file(&self.path, text.as_bytes()));
         if written.is_err() {
             // Keep the verdicts so a retry (to a directory made writable) still has them.
-            self.verdicts = report.verdicts;
+            self.got.verdicts = report.verdicts;
         } else {
             self.written = true;
         }

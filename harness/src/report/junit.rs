@@ -8,7 +8,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::summary::reason_of;
-use super::{one_line, verdict_order, write_file, Event, ReportError, RunInfo, Sink};
+use super::{one_line, verdict_order, write_file, Collected, Event, ReportError, RunInfo, Sink};
 use crate::check::{CheckOutcome, Status, Verdict};
 
 /// The file [`JunitReport`] writes in its directory.
@@ -126,9 +126,7 @@ fn details(v: &Verdict) -> String {
 /// The sink writing `<dir>/junit.xml` at finish. It keeps every verdict until then.
 pub struct JunitReport {
     path: PathBuf,
-    run: Option<RunInfo>,
-    verdicts: Vec<Verdict>,
-    elapsed: Option<Duration>,
+    got: Collected,
     written: bool,
 }
 
@@ -137,9 +135,7 @@ impl JunitReport {
     pub fn new(dir: impl AsRef<Path>) -> Self {
         JunitReport {
             path: dir.as_ref().join(JUNIT_FILE),
-            run: None,
-            verdicts: Vec::new(),
-            elapsed: None,
+            got: Collected::default(),
             written: false,
         }
     }
@@ -152,11 +148,7 @@ impl JunitReport {
 
 impl Sink for JunitReport {
     fn event(&mut self, e: &Event) {
-        match e {
-            Event::Started(run) => self.run = Some(run.clone()),
-            Event::Finished(v) => self.verdicts.push(v.clone()),
-            Event::Done { elapsed } => self.elapsed = Some(*elapsed),
-        }
+        self.got.event(e);
     }
 
     /// Writes the file once; a second call does nothing.
@@ -165,12 +157,13 @@ impl Sink for JunitReport {
             return Ok(());
         }
         let run = self
+            .got
             .run
             .as_ref()
             .ok_or(ReportError::NotStarted { what: JUNIT_FILE })?;
-        let xml = junit_xml(run, &self.verdicts, self.elapsed)?;
+        let xml = junit_xml(run, &self.got.verdicts, self.got.elapsed)?;
         write_file(&self.path, xml.as_bytes())?;
-        self.verdicts = Vec::new();
+        self.got.verdicts = Vec::new();
         self.written = true;
         Ok(())
     }

@@ -58,6 +58,25 @@ pub struct RunInfo {
     pub started: String,
 }
 
+/// What a file sink keeps of the event stream until it writes: the run, every verdict, the
+/// elapsed time.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    pub run: Option<RunInfo>,
+    pub verdicts: Vec<Verdict>,
+    pub elapsed: Option<Duration>,
+}
+
+impl Collected {
+    pub fn event(&mut self, e: &Event) {
+        match e {
+            Event::Started(run) => self.run = Some(run.clone()),
+            Event::Finished(v) => self.verdicts.push(v.clone()),
+            Event::Done { elapsed } => self.elapsed = Some(*elapsed),
+        }
+    }
+}
+
 /// One event of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {

@@ -183,22 +183,10 @@ pub fn embedded(catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
 
 /// Every `*.toml` of a directory, in name order.
 pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
-    let io = |source| ScenarioError::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(io)? {
-        let p = e.map_err(io)?.path();
-        if p.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&p).map_err(|source| ScenarioError::Io {
-                path: p.display().to_string(),
-                source,
-            })?;
-            files.push((p.display().to_string(), text));
-        }
-    }
-    files.sort();
+    let files = crate::files::read_dir_with_ext(dir, "toml").map_err(|e| ScenarioError::Io {
+        path: e.path,
+        source: e.source,
+    })?;
     from_files(files, catalogue)
 }
 
