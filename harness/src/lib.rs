@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod exit;
 pub mod generate;
 pub mod model;
+pub mod netfuzz;
 pub mod redact;
 pub mod reference;
 pub mod replay;
