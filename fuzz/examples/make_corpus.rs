@@ -24,9 +24,7 @@ use cognate::replay::{fill_placeholders, Exchange, Fill, Response, Sent};
 use cognate::report::{ReportFile, RunInfo};
 use cognate_fuzz::identity_input::IdentityInput;
 use cognate_fuzz::patterns::{model_patterns, PatternInput};
-use cognate_fuzz::request::{
-    FuzzRequest, TargetKind, World, AUTHORIZATIONS, CONTENT_TYPES, SIGV4,
-};
+use cognate_fuzz::request::{FuzzRequest, TargetKind, World, AUTHORIZATIONS, CONTENT_TYPES, SIGV4};
 
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -109,7 +107,13 @@ fn case_request(case: &Case) -> Vec<u8> {
 fn hand_requests() -> Vec<(String, Vec<u8>)> {
     let new = "N3w-Passw0rd!";
     let op = |n: &str| FuzzRequest::operation_index(n).expect("indexed");
-    let req = |name: &str, target: TargetKind, operation: usize, ct: usize, auth: usize, method: usize, body: String| {
+    let req = |name: &str,
+               target: TargetKind,
+               operation: usize,
+               ct: usize,
+               auth: usize,
+               method: usize,
+               body: String| {
         let r = FuzzRequest {
             method,
             target,
@@ -161,8 +165,8 @@ fn sample_cases() -> Vec<Case> {
     let contract = Contract::embedded(cat).expect("the embedded contract loads");
     let mut out = Vec::new();
     for op in ["ForgotPassword", "ConfirmForgotPassword"] {
-        let cases = generate::cases(cat, &contract, op, Options { seed: 1, extra: 4 })
-            .expect("generated");
+        let cases =
+            generate::cases(cat, &contract, op, Options { seed: 1, extra: 4 }).expect("generated");
         let mut groups = BTreeSet::new();
         for c in cases {
             let group = c.kind.group();
@@ -332,8 +336,17 @@ fn main() {
             vec![6, i as u8, seed, 0, 0, 0, 0, 0, 0, 0, 3],
         ));
     }
-    records.push(("arbitrary_case".to_owned(), b"\x03\x05abcde\x01\x00hello world\x02".to_vec()));
-    records.push(("arbitrary_verdict".to_owned(), b"\x04\x03\x01\x02xyz\x00\x00\x01".to_vec()));
-    records.push(("arbitrary_report".to_owned(), b"\x05\x02\x02ab\x07\x00\x03".to_vec()));
+    records.push((
+        "arbitrary_case".to_owned(),
+        b"\x03\x05abcde\x01\x00hello world\x02".to_vec(),
+    ));
+    records.push((
+        "arbitrary_verdict".to_owned(),
+        b"\x04\x03\x01\x02xyz\x00\x00\x01".to_vec(),
+    ));
+    records.push((
+        "arbitrary_report".to_owned(),
+        b"\x05\x02\x02ab\x07\x00\x03".to_vec(),
+    ));
     write("case_roundtrip", &records);
 }

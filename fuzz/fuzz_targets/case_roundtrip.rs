@@ -17,7 +17,9 @@ use arbitrary::Unstructured;
 use cognate::check::Verdict;
 use cognate::generate::Case;
 use cognate::report::ReportFile;
-use cognate_fuzz::roundtrip::{arbitrary_case, arbitrary_report, arbitrary_verdict, generated_case};
+use cognate_fuzz::roundtrip::{
+    arbitrary_case, arbitrary_report, arbitrary_verdict, generated_case,
+};
 use libfuzzer_sys::fuzz_target;
 use serde::{de::DeserializeOwned, Serialize};
 

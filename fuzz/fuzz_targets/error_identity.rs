@@ -24,8 +24,14 @@ use libfuzzer_sys::fuzz_target;
 fn check_sanitize(raw: &str) {
     let ours = sanitize(raw);
     assert_eq!(ours, naive_sanitize(raw), "sanitize({raw:?})");
-    assert!(!ours.contains(':'), "sanitize({raw:?}) = {ours:?} keeps a ':'");
-    assert!(raw.contains(ours), "sanitize({raw:?}) = {ours:?} is not part of it");
+    assert!(
+        !ours.contains(':'),
+        "sanitize({raw:?}) = {ours:?} keeps a ':'"
+    );
+    assert!(
+        raw.contains(ours),
+        "sanitize({raw:?}) = {ours:?} is not part of it"
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

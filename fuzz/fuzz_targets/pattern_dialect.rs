@@ -90,8 +90,17 @@ fuzz_target!(|data: &[u8]| {
             let Some(v) = generated(pattern, seed, len, chars) else {
                 return;
             };
-            assert_eq!(v.chars().count(), len, "{:?}: {v:?} has the wrong length", p.java);
-            assert!(p.pattern.is_match(&v), "{:?}: generated {v:?} fails the translation", p.java);
+            assert_eq!(
+                v.chars().count(),
+                len,
+                "{:?}: {v:?} has the wrong length",
+                p.java
+            );
+            assert!(
+                p.pattern.is_match(&v),
+                "{:?}: generated {v:?} fails the translation",
+                p.java
+            );
             assert!(
                 p.independent.matches(&v),
                 "{:?}: generated {v:?} fails the independent Java reading",

@@ -100,11 +100,7 @@ const SYMBOL: &[G] = &[
     G::ModifierSymbol,
     G::OtherSymbol,
 ];
-const SEPARATOR: &[G] = &[
-    G::SpaceSeparator,
-    G::LineSeparator,
-    G::ParagraphSeparator,
-];
+const SEPARATOR: &[G] = &[G::SpaceSeparator, G::LineSeparator, G::ParagraphSeparator];
 const OTHER: &[G] = &[
     G::Control,
     G::Format,
@@ -219,7 +215,9 @@ impl Parser {
             Some('+') => (1, None),
             Some('{') => {
                 self.pos += 1;
-                let min = self.number()?.ok_or_else(|| self.err("{ without a count"))?;
+                let min = self
+                    .number()?
+                    .ok_or_else(|| self.err("{ without a count"))?;
                 let max = if self.eat(',') {
                     self.number()?
                 } else {
@@ -426,8 +424,7 @@ impl Parser {
                 c
             };
             // Java's range(): `x-y` unless the `-` is followed by `]`.
-            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']')
-            {
+            if self.peek() == Some('-') && self.chars.get(self.pos + 1).is_some_and(|&n| n != ']') {
                 self.pos += 1;
                 let hi = match self.next()? {
                     '\\' => {
@@ -740,7 +737,10 @@ mod tests {
         assert!(m(p, "abc"));
         assert!(!m(p, "_bc"));
         assert!(!m(p, "a b"));
-        assert!(m(p, "\u{1}bc"), "a control character is not Z, so [^_\\p{{Z}}] takes it");
+        assert!(
+            m(p, "\u{1}bc"),
+            "a control character is not Z, so [^_\\p{{Z}}] takes it"
+        );
     }
 
     #[test]
@@ -751,8 +751,14 @@ mod tests {
         assert!(m(r"^[0-9A-Za-z\.\-_]*(?<!\.)$", "my-domain"));
         assert!(!m(r"^[0-9A-Za-z\.\-_]*(?<!\.)$", "my-domain."));
         assert!(m(r"^[0-9A-Za-z\.\-_]*(?<!\.)$", ""));
-        assert!(!m(r"^[0-9a-f]+$", "ab\n"), "$ before a final newline, but not the whole input");
-        assert!(m(r"^(tkn|sso)[a-z0-9]{25}$", "tknabcdefghijklmnopqrstuvwxy"));
+        assert!(
+            !m(r"^[0-9a-f]+$", "ab\n"),
+            "$ before a final newline, but not the whole input"
+        );
+        assert!(m(
+            r"^(tkn|sso)[a-z0-9]{25}$",
+            "tknabcdefghijklmnopqrstuvwxy"
+        ));
         assert!(!m(r"^(tkn|sso)[a-z0-9]{25}$", "tknabc"));
         assert!(m(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$", "a"));
         assert!(m(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$", "a-b"));
@@ -763,7 +769,13 @@ mod tests {
 
     #[test]
     fn unsupported_syntax_is_an_error() {
-        for p in [r"[a-z&&[^q]]", r"(?<name>x)", r"\p{IsAlphabetic}", r"a*?", r"x{2,1}"] {
+        for p in [
+            r"[a-z&&[^q]]",
+            r"(?<name>x)",
+            r"\p{IsAlphabetic}",
+            r"a*?",
+            r"x{2,1}",
+        ] {
             assert!(JavaRegex::new(p).is_err(), "{p}");
         }
     }

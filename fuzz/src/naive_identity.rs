@@ -131,7 +131,10 @@ mod tests {
         ] {
             assert_eq!(naive_sanitize(&raw), "FooError", "{raw}");
         }
-        assert_eq!(naive_sanitize("ExpiredCodeException:"), "ExpiredCodeException");
+        assert_eq!(
+            naive_sanitize("ExpiredCodeException:"),
+            "ExpiredCodeException"
+        );
     }
 
     #[test]

@@ -285,7 +285,11 @@ pub struct World {
     pub placeholders: Vec<(&'static [u8], Vec<u8>)>,
 }
 
-fn admin(r: &cognate::reference::Reference, op: &str, body: serde_json::Value) -> serde_json::Value {
+fn admin(
+    r: &cognate::reference::Reference,
+    op: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
     let target = format!("AWSCognitoIdentityProviderService.{op}");
     let mut req = RawRequest::post(&target, body.to_string());
     req.headers.push(("Authorization".into(), SIGV4.into()));
