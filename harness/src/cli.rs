@@ -40,7 +40,7 @@ const AFTER_HELP: &str = "Exit codes:
   1  usage: the command line is wrong (also a non-loopback target without --allow-live)
   2  bad input: schemas, expectations or a model that cannot be read
   3  runtime: the target could not be reached or provisioned, a report could not be written
-  4  contract failures: at least one case failed
+  4  contract failures: at least one case failed (fuzz: at least one new finding)
   5  drift: committed files differ from what the command produces (schemas import --check)";
 
 #[derive(Debug, Subcommand)]
@@ -152,7 +152,7 @@ pub struct FuzzArgs {
     /// How long to fuzz: 500ms, 10s, 2m, 1h (a bare number is seconds).
     #[arg(long, default_value = "60s", value_parser = duration_arg)]
     pub duration: Duration,
-    /// Requests to send at most, minimisation included.
+    /// Requests to send at most, minimisation and liveness checks included.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     pub max_requests: u64,
     /// Seed of the mutation stream: the same seed sends the same requests.

@@ -373,11 +373,12 @@ pub async fn resend(
 }
 
 /// Whether the target answers a valid request at all (any status), trying a few times.
-async fn alive(target: &Target, control: &Input, timeout: Duration) -> bool {
+async fn alive(target: &Target, control: &Input, timeout: Duration, sent: &mut u64) -> bool {
     for attempt in 0..3 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+        *sent += 1;
         let (_, outcome, _, _) = probe(target, control, timeout).await;
         // Any answer, even one that is not HTTP, says the target is there.
         if matches!(outcome, Outcome::Response(_) | Outcome::Malformed(_)) {
@@ -408,12 +409,12 @@ async fn minimise(
     kind: FindingKind,
     timeout: Duration,
     budget: Duration,
+    max_tries: u64,
 ) -> (Input, u64) {
     let until = Instant::now() + budget;
     let mut sent = 0u64;
     let mut best = input;
     let mut tries = 0;
-    let max_tries = 200;
     // 1. Mutations, one at a time.
     let mut i = 0;
     while i < best.mutations.len() && best.mutations.len() > 1 {
@@ -608,9 +609,15 @@ pub async fn run(
         if let Some((kind, detail)) = verdict {
             *occurrences.entry(kind).or_default() += 1;
             if findings.len() < cfg.max_findings && seen_raw.insert(signature(kind, &input)) {
-                let budget = (cfg.timeout * 5).max(Duration::from_secs(10));
+                // Minimising may run past the deadline by a little (at least two seconds for
+                // a finding near the end), never past the request budget.
+                let left = deadline.saturating_duration_since(Instant::now());
+                let budget = left
+                    .max(Duration::from_secs(2))
+                    .min((cfg.timeout * 5).max(Duration::from_secs(10)));
+                let tries = cfg.max_requests.saturating_sub(requests + 1).min(200);
                 let (small, used) =
-                    minimise(target, input.clone(), kind, cfg.timeout, budget).await;
+                    minimise(target, input.clone(), kind, cfg.timeout, budget, tries).await;
                 requests += used;
                 // The minimised request, sent once more for what it shows.
                 let (small_bytes, small_outcome, small_elapsed, small_verdict) =
@@ -644,10 +651,10 @@ pub async fn run(
                 }
             }
         }
-        if suspicious && !alive(target, &control, cfg.timeout).await {
+        if suspicious && !alive(target, &control, cfg.timeout, &mut requests).await {
             *occurrences.entry(FindingKind::Unresponsive).or_default() += 1;
-            let (ctl_bytes, ctl_outcome, ctl_elapsed, _) =
-                probe(target, &control, cfg.timeout).await;
+            let (_, ctl_outcome, ctl_elapsed, _) = probe(target, &control, cfg.timeout).await;
+            requests += 1;
             let mut r = reproducer(
                 cat,
                 FindingKind::Unresponsive,
@@ -665,7 +672,6 @@ pub async fn run(
                 bytes.len(),
             );
             r.observed = observed(&ctl_outcome, ctl_elapsed, &secrets_of(cat, &control));
-            let _ = ctl_bytes;
             findings.push(r);
             stopped = Some("the target stopped answering".to_owned());
             break;
