@@ -212,7 +212,8 @@ fn exchange(case: &Case, req: &RawRequest, res: &RawResponse) -> Exchange {
 fn protocol_fixtures() -> Vec<(String, Vec<u8>)> {
     const URI: &str = "http://internal.amazon.com/coral/com.amazon.coral.validate/";
     let h = |v: &str| vec![("X-Amzn-Errortype".to_owned(), v.to_owned())];
-    let fixtures: Vec<(&str, Vec<(String, String)>, String)> = vec![
+    type Fixture = (&'static str, Vec<(String, String)>, String);
+    let fixtures: Vec<Fixture> = vec![
         ("header_alone", h("FooError"), String::new()),
         ("header_with_uri", h(&format!("FooError:{URI}")), String::new()),
         ("header_with_uri_and_namespace", h(&format!("aws.protocoltests.json#FooError:{URI}")), String::new()),

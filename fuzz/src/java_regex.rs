@@ -626,15 +626,17 @@ impl JavaRegex {
     fn run(&self, prog: usize, chars: &[char], start: usize, end: usize) -> bool {
         let insts = &self.progs[prog].insts;
         let width = chars.len() + 1;
-        let mut visited = vec![false; insts.len() * width];
+        // One bit per (instruction, position).
+        let mut visited = vec![0u64; (insts.len() * width).div_ceil(64)];
         let mut stack = vec![(0usize, start)];
         while let Some((mut pc, mut pos)) = stack.pop() {
             loop {
                 let key = pc * width + pos;
-                if visited[key] {
+                let (word, bit) = (key / 64, 1u64 << (key % 64));
+                if visited[word] & bit != 0 {
                     break;
                 }
-                visited[key] = true;
+                visited[word] |= bit;
                 match &insts[pc] {
                     Inst::Match => {
                         if pos == end {

@@ -253,32 +253,6 @@ pub fn replace_all(body: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encode_reads_back() {
-        let op = FuzzRequest::operation_index("ForgotPassword").unwrap();
-        for target in TargetKind::ALL {
-            let r = FuzzRequest {
-                method: 2,
-                target: *target,
-                operation: op,
-                content_type: 4,
-                authorization: 1,
-                extra: 3,
-                body: br#"{"ClientId":"@client@"}"#,
-            };
-            let bytes = r.encode();
-            let back = FuzzRequest::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
-            assert_eq!(back, r);
-            assert_eq!(back.operation_name(), Some("ForgotPassword"));
-        }
-        assert!(operation_count() <= 256, "one byte per operation choice");
-    }
-}
-
 /// A provisioned reference target and the values its placeholders stand for.
 pub struct World {
     pub reference: cognate::reference::Reference,
@@ -377,5 +351,31 @@ impl World {
             }
         }
         body
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_reads_back() {
+        let op = FuzzRequest::operation_index("ForgotPassword").unwrap();
+        for target in TargetKind::ALL {
+            let r = FuzzRequest {
+                method: 2,
+                target: *target,
+                operation: op,
+                content_type: 4,
+                authorization: 1,
+                extra: 3,
+                body: br#"{"ClientId":"@client@"}"#,
+            };
+            let bytes = r.encode();
+            let back = FuzzRequest::arbitrary_take_rest(Unstructured::new(&bytes)).unwrap();
+            assert_eq!(back, r);
+            assert_eq!(back.operation_name(), Some("ForgotPassword"));
+        }
+        assert!(operation_count() <= 256, "one byte per operation choice");
     }
 }
