@@ -12,7 +12,8 @@ use crate::check::{CheckError, Checker};
 use crate::config::{self, Config, ConfigError};
 use crate::exit::ExitCode;
 use crate::generate::{self, Case, Contract, ContractError, GenerateError, Options};
-use crate::model::{import, Catalogue, ModelError};
+use crate::model::{import, Catalogue, ModelError, Operation};
+use crate::netfuzz::{self, NetFuzzError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
@@ -41,10 +42,12 @@ pub struct Cli {
 const AFTER_HELP: &str = "Exit codes:
   0  every case passed (run --snapshot: no drift, even if cases fail)
   1  usage: the command line is wrong (also a non-loopback target without --allow-live)
-  2  bad input: schemas, expectations, a model or a report.json that cannot be read
+  2  bad input: schemas, expectations, a model, a report.json or a reproducer that cannot be
+     read
   3  runtime: the target could not be reached or provisioned, a report or snapshot
      could not be read or written
-  4  contract failures: at least one case failed (not with run --snapshot)
+  4  contract failures: at least one case failed (not with run --snapshot); fuzz: at least
+     one new finding
   5  drift: the answers differ from the snapshots (run --snapshot), or committed files
      differ from what the command produces (schemas import --check)
 
@@ -58,8 +61,10 @@ pub enum Command {
     Run(RunArgs),
     /// Print the generated cases as JSON lines, without sending anything.
     Cases(CasesArgs),
-    /// Re-send one case by id and print the exchange and its verdict.
+    /// Re-send one case by id (or a fuzz finding's reproducer) and print what came back.
     Replay(ReplayArgs),
+    /// Fuzz an endpoint's request parser with mutated requests; save findings as reproducers.
+    Fuzz(FuzzArgs),
     /// Run the embedded reference target on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
     /// Compare several runs' report.json in one Markdown document (docs/conformance.md).
@@ -195,7 +200,12 @@ pub struct ReplayArgs {
     /// The case id, as reports print it: a stateless case, a scenario step (the scenario runs
     /// up to it), or a property-based sequence or one of its steps (`<sequence id>.<n>`: the
     /// sequence runs, and is shrunk again if it fails).
-    pub case_id: String,
+    #[arg(required_unless_present = "reproducer")]
+    pub case_id: Option<String>,
+    /// A reproducer written by `cognate fuzz` (finding-NNN-<kind>.json): its raw request is sent
+    /// again, byte for byte. Exit 4 when it still gives a finding, 0 when it does not.
+    #[arg(long, value_name = "FILE", conflicts_with = "case_id")]
+    pub reproducer: Option<PathBuf>,
     /// Read scenarios from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub scenario_dir: Option<PathBuf>,
@@ -203,6 +213,45 @@ pub struct ReplayArgs {
     pub selection: Selection,
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// `reference` (the embedded target, started in-process) or an http:// URL such as
+    /// http://127.0.0.1:5000.
+    #[arg(long, default_value = "reference")]
+    pub target: String,
+    /// Allow a target outside 127.0.0.0/8, ::1 and localhost (a live service).
+    #[arg(long)]
+    pub allow_live: bool,
+    /// How long to fuzz: 500ms, 10s, 2m, 1h (a bare number is seconds).
+    #[arg(long, default_value = "60s", value_parser = duration_arg)]
+    pub duration: Duration,
+    /// Requests to send at most, minimisation and liveness checks included.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub max_requests: u64,
+    /// Seed of the mutation stream: the same seed sends the same requests.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Per-request timeout in milliseconds; no complete answer by then is a hang.
+    #[arg(long, default_value_t = 2_000, value_name = "MS")]
+    pub timeout_ms: u64,
+    /// Where reproducers and fuzz-summary.json go.
+    #[arg(long, default_value = "reports/fuzz", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Operation to fuzz (repeatable). Default: every operation of the model.
+    #[arg(long = "operation", value_name = "NAME")]
+    pub operations: Vec<String>,
+    /// Reproducers to save at most; further distinct findings are only counted.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_findings: usize,
+    /// A fuzz-summary.json whose findings are known: they are reported but do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+fn duration_arg(s: &str) -> Result<Duration, String> {
+    crate::netfuzz::parse_duration(s)
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +326,10 @@ pub enum CliError {
     BadReport { path: String, message: String },
     #[error("two --report arguments are named {0:?}; each column needs its own name")]
     DuplicateReport(String),
+    #[error(transparent)]
+    NetFuzz(#[from] NetFuzzError),
+    #[error("{path}: not a reproducer: {reason}")]
+    Reproducer { path: String, reason: String },
 }
 
 impl CliError {
@@ -290,7 +343,10 @@ impl CliError {
             | CliError::Import { .. }
             | CliError::Read { .. }
             | CliError::Config(_)
-            | CliError::BadReport { .. } => ExitCode::BadInput,
+            | CliError::BadReport { .. }
+            | CliError::Reproducer { .. }
+            | CliError::NetFuzz(NetFuzzError::NoOperations) => ExitCode::BadInput,
+            CliError::NetFuzz(NetFuzzError::Scheme(_) | NetFuzzError::BadUrl(_)) => ExitCode::Usage,
             CliError::NoSuchCase { .. }
             | CliError::DuplicateReport(_)
             | CliError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
@@ -301,7 +357,8 @@ impl CliError {
             | CliError::Target(_)
             | CliError::Replay(_)
             | CliError::Report(_)
-            | CliError::Serve(_) => ExitCode::Runtime,
+            | CliError::Serve(_)
+            | CliError::NetFuzz(_) => ExitCode::Runtime,
         }
     }
 }
@@ -342,7 +399,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
     match command {
         Command::Run(a) => run(a).await,
         Command::Cases(a) => cases_cmd(a),
-        Command::Replay(a) => replay_cmd(a).await,
+        Command::Replay(a) => match a.reproducer.clone() {
+            Some(file) => replay_reproducer(&a, &file).await,
+            None => replay_cmd(a).await,
+        },
+        Command::Fuzz(a) => fuzz_cmd(a).await,
         Command::Serve(a) => serve(a).await,
         Command::Conformance(a) => conformance(a),
         Command::Schemas(SchemasCommand::Import { model, out, check }) => {
@@ -730,20 +791,24 @@ enum ReplayTarget {
 }
 
 /// A scenario step or a sequence with this id, if any.
-fn find_stateful(a: &ReplayArgs, cat: &Catalogue) -> Result<Option<ReplayTarget>, CliError> {
+fn find_stateful(
+    a: &ReplayArgs,
+    case_id: &str,
+    cat: &Catalogue,
+) -> Result<Option<ReplayTarget>, CliError> {
     let scenarios = match &a.scenario_dir {
         Some(dir) => scenario::data::load_dir(dir, cat)?,
         None => scenario::data::embedded(cat)?,
     };
     for s in scenarios {
-        if let Some(i) = s.steps.iter().position(|st| st.id == a.case_id) {
+        if let Some(i) = s.steps.iter().position(|st| st.id == case_id) {
             let mut cut = s.clone();
             cut.steps.truncate(i + 1);
             return Ok(Some(ReplayTarget::Scenario(Box::new(cut))));
         }
     }
     Ok(
-        scenario::sequence::find(a.selection.seed, &a.case_id, REPLAY_SEQUENCES)
+        scenario::sequence::find(a.selection.seed, case_id, REPLAY_SEQUENCES)
             .map(ReplayTarget::Sequence),
     )
 }
@@ -753,10 +818,11 @@ const REPLAY_SEQUENCES: usize = 10_000;
 
 async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     let (cat, _, cases) = generate_all(&a.selection)?;
-    let what = match cases.iter().find(|c| c.id == a.case_id) {
+    let case_id = a.case_id.clone().unwrap_or_default();
+    let what = match cases.iter().find(|c| c.id == case_id) {
         Some(c) => ReplayTarget::Case(Box::new(c.clone())),
-        None => find_stateful(&a, cat)?.ok_or_else(|| CliError::NoSuchCase {
-            id: a.case_id.clone(),
+        None => find_stateful(&a, &case_id, cat)?.ok_or_else(|| CliError::NoSuchCase {
+            id: case_id.clone(),
             count: cases.len(),
             seed: a.selection.seed,
         })?,
@@ -1043,4 +1109,207 @@ fn stray_files(out: &Path, files: &import::Files) -> Vec<PathBuf> {
         .collect();
     stray.sort();
     stray
+}
+
+async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
+    let cat = Catalogue::embedded();
+    let ops: Vec<&Operation> = if a.operations.is_empty() {
+        cat.operations.values().collect()
+    } else {
+        a.operations
+            .iter()
+            .map(|n| {
+                cat.operation(n)
+                    .ok_or_else(|| GenerateError::UnknownOperation(n.clone()))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let baseline = match &a.baseline {
+        None => Default::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            serde_json::from_str::<netfuzz::SummaryFile>(&text)
+                .map_err(|e| CliError::Reproducer {
+                    path: path.display().to_string(),
+                    reason: format!("not a fuzz-summary.json: {e}"),
+                })?
+                .signatures()
+        }
+    };
+    let started = start_url(&a.target, a.allow_live, cat).await?;
+    let result = async {
+        let target = netfuzz::Target::resolve(&started.url).await?;
+        let cfg = netfuzz::Config {
+            seed: a.seed,
+            duration: a.duration,
+            max_requests: a.max_requests.max(1),
+            timeout: Duration::from_millis(a.timeout_ms.max(1)),
+            max_findings: a.max_findings,
+        };
+        eprintln!(
+            "fuzzing {} ({} operations, seed {}) for up to {:.1} s or {} requests",
+            a.target,
+            ops.len(),
+            a.seed,
+            a.duration.as_secs_f64(),
+            a.max_requests
+        );
+        Ok::<_, CliError>(netfuzz::run(&target, cat, &ops, &cfg).await?)
+    }
+    .await;
+    started.stop().await;
+    let result = result?;
+    let summary = netfuzz::write_results(&a.out, &a.target, a.seed, &result, &baseline)?;
+    println!(
+        "cognate fuzz: {} requests in {:.1} s ({} req/s) against {}, seed {}",
+        summary.requests,
+        result.elapsed.as_secs_f64(),
+        summary.requests_per_second,
+        a.target,
+        a.seed
+    );
+    if let Some(why) = &summary.stopped {
+        println!("stopped early: {why}");
+    }
+    if summary.occurrences.is_empty() {
+        println!("no findings");
+    } else {
+        let by_kind: Vec<String> = summary
+            .occurrences
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.as_str()))
+            .collect();
+        println!("findings, every occurrence: {}", by_kind.join(", "));
+        println!("reproducers in {}:", a.out.display());
+        for f in &summary.findings {
+            let known = if f.known { " (known)" } else { "" };
+            println!(
+                "  {:<13} {}{known}\n                {}  {}",
+                f.kind.as_str(),
+                crate::report::one_line(&f.signature),
+                f.file,
+                crate::report::one_line(&f.detail)
+            );
+        }
+    }
+    eprintln!("summary: {}", a.out.join(netfuzz::SUMMARY_FILE).display());
+    let new = summary.findings.iter().filter(|f| !f.known).count();
+    Ok(if new > 0 {
+        ExitCode::ContractFailure
+    } else {
+        ExitCode::Pass
+    })
+}
+
+/// The reference target started in-process, a profile of cognate.toml, or a URL checked
+/// against `--allow-live`.
+async fn start_url(
+    target: &str,
+    allow_live: bool,
+    cat: &'static Catalogue,
+) -> Result<Started, CliError> {
+    Started::start(
+        &TargetArgs {
+            target: target.to_owned(),
+            config: None,
+            allow_live,
+            region: None,
+            concurrency: 1,
+            timeout_ms: 0,
+            code_command: None,
+        },
+        cat,
+    )
+    .await
+}
+
+async fn replay_reproducer(a: &ReplayArgs, file: &Path) -> Result<ExitCode, CliError> {
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|source| CliError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let bad = |reason: String| CliError::Reproducer {
+        path: shown.clone(),
+        reason,
+    };
+    let rep: netfuzz::Reproducer = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let request = rep
+        .request()
+        .map_err(|e| bad(format!("request_base64: {e}")))?;
+    let cat = Catalogue::embedded();
+    let started = start_url(&a.target.target, a.target.allow_live, cat).await?;
+    let result = async {
+        let target = netfuzz::Target::resolve(&started.url).await?;
+        let timeout = Duration::from_millis(a.target.timeout_ms.max(1));
+        Ok::<_, CliError>(
+            netfuzz::resend(&target, &request, rep.frame, rep.is_head(), timeout).await,
+        )
+    }
+    .await;
+    started.stop().await;
+    let (outcome, elapsed, verdict) = result?;
+    // Sensitive values are read from the request body when it is JSON; otherwise the response
+    // body is not shown, since nothing says what in it would be secret.
+    let body_start = request
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(request.len(), |i| i + 4);
+    let sensitive = cat
+        .operation(&rep.operation)
+        .map(|o| o.sensitive.clone())
+        .unwrap_or_default();
+    let secrets = serde_json::from_slice::<serde_json::Value>(&request[body_start..])
+        .ok()
+        .map(|v| crate::redact::secrets(&sensitive, &v));
+    let mut observed = netfuzz::observed(&outcome, elapsed, secrets.as_deref().unwrap_or(&[]));
+    if secrets.is_none() {
+        if let Some(b) = &mut observed.body_excerpt {
+            *b = format!(
+                "<{} characters, not shown: the request body is not JSON>",
+                b.chars().count()
+            );
+        }
+    }
+    println!("reproducer {shown}");
+    println!(
+        "recorded  {} ({})",
+        rep.kind.as_str(),
+        crate::report::one_line(&rep.detail)
+    );
+    println!("signature {}", crate::report::one_line(&rep.signature));
+    println!("request   {} bytes to {}", request.len(), a.target.target);
+    println!("  {}", rep.request_preview);
+    println!(
+        "response  {} in {} ms",
+        observed.outcome, observed.elapsed_ms
+    );
+    for (k, v) in &observed.headers {
+        println!("  {k}: {}", crate::report::one_line(v));
+    }
+    if let Some(b) = &observed.body_excerpt {
+        println!("  {b}");
+    }
+    Ok(match verdict {
+        Some((kind, detail)) => {
+            let same = if kind == rep.kind {
+                ""
+            } else {
+                " (a different kind than recorded)"
+            };
+            println!(
+                "verdict   reproduces: {} ({}){same}",
+                kind.as_str(),
+                crate::report::one_line(&detail)
+            );
+            ExitCode::ContractFailure
+        }
+        None => {
+            println!("verdict   does not reproduce");
+            ExitCode::Pass
+        }
+    })
 }

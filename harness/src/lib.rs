@@ -14,6 +14,7 @@ pub mod exit;
 pub mod files;
 pub mod generate;
 pub mod model;
+pub mod netfuzz;
 pub mod redact;
 pub mod reference;
 pub mod replay;

@@ -1606,3 +1606,33 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_fork_answers_as_the_original_would_and_stays_apart() {
+    let env = Env::new();
+    let fork = env.r.fork();
+    let forgot = json!({"ClientId": env.legacy, "Username": "alice"});
+    // Same state and generator position: the same request gets the same answer, byte for byte
+    // (the request id included).
+    let a = env.r.handle(&request("ForgotPassword", &forgot));
+    let b = fork.handle(&request("ForgotPassword", &forgot));
+    assert_eq!(a.status, 200);
+    assert_eq!(a, b);
+    assert_eq!(
+        env.r.pending_code(&env.pool, "alice"),
+        fork.pending_code(&env.pool, "alice")
+    );
+    // Apart afterwards: a pool deleted in the fork is still there in the original.
+    ok(
+        &fork,
+        "DeleteUserPool",
+        json!({"UserPoolId": env.pool.clone()}),
+    );
+    assert_eq!(fork.pending_code(&env.pool, "alice"), None);
+    assert!(env.r.pending_code(&env.pool, "alice").is_some());
+    ok(
+        &env.r,
+        "AdminGetUser",
+        json!({"UserPoolId": env.pool.clone(), "Username": "alice"}),
+    );
+}

@@ -523,7 +523,7 @@ const CLIENT_ECHO: &[&str] = &[
 ];
 
 /// Every user pool, and which pool each client id belongs to.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct State {
     pools: BTreeMap<String, Pool>,
     clients: HashMap<String, String>,

@@ -1,0 +1,163 @@
+//! Values for the `case_roundtrip` target: [`Case`]s, [`Verdict`]s and whole [`ReportFile`]s
+//! built from fuzz input, or cases from the generator with a fuzzed seed.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use arbitrary::{Arbitrary, Result, Unstructured};
+
+use cognate::check::{CheckName, CheckOutcome, CheckResult, Observed, Status, Verdict};
+use cognate::generate::{
+    self, Case, CaseKind, Contract, Expectation, Expected, Options, Request, Rule,
+};
+use cognate::model::Catalogue;
+use cognate::report::{ReportFile, RunInfo};
+
+const CHECKS: &[CheckName] = &[
+    CheckName::Transport,
+    CheckName::NoServerError,
+    CheckName::Status,
+    CheckName::Exception,
+    CheckName::Envelope,
+    CheckName::Shape,
+    CheckName::Redaction,
+];
+const STATUSES: &[Status] = &[Status::Pass, Status::Fail, Status::Error, Status::Skip];
+
+fn string(u: &mut Unstructured<'_>) -> Result<String> {
+    String::arbitrary(u)
+}
+
+fn opt_string(u: &mut Unstructured<'_>) -> Result<Option<String>> {
+    Option::<String>::arbitrary(u)
+}
+
+fn strings(u: &mut Unstructured<'_>, max: usize) -> Result<Vec<String>> {
+    let n = u.int_in_range(0..=max)?;
+    (0..n).map(|_| string(u)).collect()
+}
+
+fn expectation(u: &mut Unstructured<'_>) -> Result<Expectation> {
+    let expected = if bool::arbitrary(u)? {
+        Expected::Success
+    } else {
+        Expected::Error {
+            exceptions: strings(u, 3)?,
+            status: u16::arbitrary(u)?,
+        }
+    };
+    Ok(Expectation {
+        expected,
+        evidence: string(u)?,
+    })
+}
+
+fn kind(u: &mut Unstructured<'_>) -> Result<CaseKind> {
+    Ok(match u.int_in_range(0..=2u8)? {
+        0 => CaseKind::Valid,
+        1 => CaseKind::Contract,
+        _ => CaseKind::Invalid {
+            rule: *u.choose(Rule::ALL)?,
+        },
+    })
+}
+
+/// A case with every field drawn from the input.
+pub fn arbitrary_case(u: &mut Unstructured<'_>) -> Result<Case> {
+    Ok(Case {
+        id: string(u)?,
+        operation: string(u)?,
+        kind: kind(u)?,
+        label: string(u)?,
+        member: opt_string(u)?,
+        request: Request {
+            target: opt_string(u)?,
+            content_type: opt_string(u)?,
+            body: string(u)?,
+            signed: bool::arbitrary(u)?,
+        },
+        expectation: expectation(u)?,
+    })
+}
+
+/// A verdict with every field drawn from the input.
+pub fn arbitrary_verdict(u: &mut Unstructured<'_>) -> Result<Verdict> {
+    let n = u.int_in_range(0..=CHECKS.len())?;
+    let mut checks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let outcome = match u.int_in_range(0..=2u8)? {
+            0 => CheckOutcome::Pass,
+            1 => CheckOutcome::Fail(string(u)?),
+            _ => CheckOutcome::Skip(string(u)?),
+        };
+        checks.push(CheckResult {
+            check: *u.choose(CHECKS)?,
+            outcome,
+        });
+    }
+    Ok(Verdict {
+        case_id: string(u)?,
+        operation: string(u)?,
+        group: string(u)?,
+        label: string(u)?,
+        status: *u.choose(STATUSES)?,
+        reason: opt_string(u)?,
+        checks,
+        observed: Observed {
+            status: Option::<u16>::arbitrary(u)?,
+            exception: opt_string(u)?,
+            message: opt_string(u)?,
+            content_type: opt_string(u)?,
+        },
+        expected: string(u)?,
+        elapsed_ms: u64::arbitrary(u)?,
+    })
+}
+
+/// A whole report.json: a run header and a few verdicts, summarised by `ReportFile::new`.
+pub fn arbitrary_report(u: &mut Unstructured<'_>) -> Result<ReportFile> {
+    let run = RunInfo {
+        harness_version: string(u)?,
+        target: string(u)?,
+        seed: u64::arbitrary(u)?,
+        operations: strings(u, 3)?,
+        cases: usize::arbitrary(u)?,
+        started: string(u)?,
+    };
+    let n = u.int_in_range(0..=4u8)?;
+    let verdicts = (0..n)
+        .map(|_| arbitrary_verdict(u))
+        .collect::<Result<Vec<_>>>()?;
+    let elapsed = Option::<u64>::arbitrary(u)?.map(Duration::from_millis);
+    Ok(ReportFile::new(run, verdicts, elapsed))
+}
+
+/// Seeds the generator is asked for; its cases are cached per (operation, seed).
+pub const GENERATED_SEEDS: u64 = 16;
+const GENERATED_OPS: &[&str] = &["ForgotPassword", "ConfirmForgotPassword", "AdminGetUser"];
+
+/// A case from the generator: the operation and seed (of [`GENERATED_SEEDS`]) from the input,
+/// two property cases added, and one of the cases picked by the input.
+pub fn generated_case(u: &mut Unstructured<'_>) -> Result<Case> {
+    type Cache = HashMap<(usize, u64), Vec<Case>>;
+    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+    let op = u.choose_index(GENERATED_OPS.len())?;
+    let seed = u64::arbitrary(u)? % GENERATED_SEEDS;
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let cases = cache.entry((op, seed)).or_insert_with(|| {
+        let cat = Catalogue::embedded();
+        let contract = Contract::embedded(cat).expect("the embedded contract loads");
+        generate::cases(
+            cat,
+            &contract,
+            GENERATED_OPS[op],
+            Options { seed, extra: 2 },
+        )
+        .expect("the generator covers the operation")
+    });
+    Ok(cases[u.choose_index(cases.len())?].clone())
+}
