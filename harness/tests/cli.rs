@@ -1,31 +1,12 @@
 //! The `cognate` binary as a user runs it: exit codes, reports on disk, determinism, and a
 //! misbehaving target whose report names the failing check.
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn cognate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cognate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited, not killed")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{code, cognate, text};
 
 fn report(dir: &std::path::Path) -> Value {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");

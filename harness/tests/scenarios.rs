@@ -3,7 +3,6 @@
 //! shrunk on a deliberately wrong target.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,9 @@ use futures::FutureExt;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod common;
+use common::{cognate, text};
 
 fn catalogue() -> &'static Catalogue {
     Catalogue::embedded()
@@ -401,22 +403,6 @@ async fn a_command_is_given_the_pool_and_the_user() {
         .await
         .unwrap_err()
         .contains("no answer within"));
-}
-
-fn cognate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cognate"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]
