@@ -320,6 +320,7 @@ fn main() {
         RunInfo {
             harness_version: "0.1.0".into(),
             target: "reference".into(),
+            target_version: Some("cognate 0.1.0".into()),
             seed: 1,
             operations: vec!["ForgotPassword".into(), "ConfirmForgotPassword".into()],
             cases: 3,

@@ -54,9 +54,11 @@ fn expectation(u: &mut Unstructured<'_>) -> Result<Expectation> {
 }
 
 fn kind(u: &mut Unstructured<'_>) -> Result<CaseKind> {
-    Ok(match u.int_in_range(0..=2u8)? {
+    Ok(match u.int_in_range(0..=4u8)? {
         0 => CaseKind::Valid,
         1 => CaseKind::Contract,
+        2 => CaseKind::Scenario,
+        3 => CaseKind::Sequence,
         _ => CaseKind::Invalid {
             rule: *u.choose(Rule::ALL)?,
         },
@@ -120,6 +122,11 @@ pub fn arbitrary_report(u: &mut Unstructured<'_>) -> Result<ReportFile> {
     let run = RunInfo {
         harness_version: string(u)?,
         target: string(u)?,
+        target_version: if bool::arbitrary(u)? {
+            Some(string(u)?)
+        } else {
+            None
+        },
         seed: u64::arbitrary(u)?,
         operations: strings(u, 3)?,
         cases: usize::arbitrary(u)?,
