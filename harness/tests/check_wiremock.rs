@@ -892,3 +892,23 @@ async fn profile_markers_skip_only_real_operations() {
     let v = checker().check(&real, &exchange(&server.uri(), &real).await);
     assert_eq!(v.status, Status::Fail, "{v:#?}");
 }
+
+/// Tokens a target hands out never reach a verdict, though the request never carried them.
+#[tokio::test]
+async fn tokens_in_the_response_are_redacted() {
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.dynamic-token-value.signature";
+    let c = confirm_forgot_password();
+    let v = run(
+        &c,
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_string(
+                serde_json::json!({"AuthenticationResult": {"AccessToken": TOKEN}}).to_string(),
+            ),
+    )
+    .await;
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
+    let whole = serde_json::to_string(&v).unwrap();
+    assert!(!whole.contains(TOKEN), "{whole}");
+    assert!(whole.contains("<redacted>"), "{whole}");
+}

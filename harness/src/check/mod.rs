@@ -188,20 +188,23 @@ impl Checker {
         let sensitive: &[String] = op.map_or(&[], |o| o.sensitive.as_slice());
         let sent_json = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
         // Reports never show a sensitive value, ClientId included.
+        let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
         let mut report_secrets = sent_json
             .as_ref()
             .map(|j| redact::secrets(sensitive, j))
             .unwrap_or_default();
-        if !self.secrets.is_empty() {
-            report_secrets.extend(self.secrets.iter().cloned());
-            // Longest first, as `redact::secrets` orders them: a secret inside another is found.
-            report_secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-            report_secrets.dedup();
+        report_secrets.extend(self.secrets.iter().cloned());
+        // Credentials the target hands out (AccessToken, IdToken, RefreshToken, Session) are
+        // secrets too, though the request never carried them.
+        if let Some(b) = &body_json {
+            report_secrets.extend(redact::named_secrets(b));
         }
+        // Longest first, as `redact::secrets` orders them: a secret inside another is found.
+        report_secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        report_secrets.dedup();
 
         let id = ErrorIdentity::read(resp);
         let name = id.name();
-        let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
 
         verdict.observed = Observed {
             status: Some(resp.status),
