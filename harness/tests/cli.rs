@@ -2,11 +2,11 @@
 //! misbehaving target whose report names the failing check.
 
 use serde_json::Value;
-use wiremock::matchers::{header, method};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod common;
-use common::{code, cognate, text};
+use common::{code, cognate, mount_provisioning, text};
 
 fn report(dir: &std::path::Path) -> Value {
     let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
@@ -136,43 +136,7 @@ fn committed_schemas_are_a_fresh_import() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_answers_fail_with_the_check_named() {
     let server = MockServer::start().await;
-    let ok = |body: Value| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_string(body.to_string())
-    };
-    let target = |op: &str| {
-        header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-    };
-    Mock::given(method("POST"))
-        .and(target("CreateUserPool"))
-        .respond_with(ok(
-            serde_json::json!({"UserPool": {"Id": "us-east-1_Mock"}}),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(target("CreateUserPoolClient"))
-        .respond_with(ok(serde_json::json!({"UserPoolClient": {
-            "ClientId": "mockclient0000000000000000", "ClientSecret": "mocksecret"}})))
-        .mount(&server)
-        .await;
-    for op in [
-        "AdminCreateUser",
-        "AdminSetUserPassword",
-        "AdminUpdateUserAttributes",
-        "AdminDisableUser",
-        "DeleteUserPool",
-    ] {
-        Mock::given(method("POST"))
-            .and(target(op))
-            .respond_with(ok(serde_json::json!({})))
-            .mount(&server)
-            .await;
-    }
+    mount_provisioning(&server, "mocksecret").await;
     Mock::given(method("POST"))
         .respond_with(
             ResponseTemplate::new(400)

@@ -7,12 +7,12 @@ use std::path::Path;
 use std::process::Output;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::{json, Value};
-use wiremock::matchers::{header, method};
+use serde_json::json;
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 mod common;
-use common::{code, cognate, text};
+use common::{code, cognate, mount_provisioning, text};
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -188,41 +188,7 @@ const SECRET: &str = "mock-client-secret-5f2b7c";
 
 async fn chatty_target() -> MockServer {
     let server = MockServer::start().await;
-    let ok = |body: Value| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "application/x-amz-json-1.1")
-            .set_body_string(body.to_string())
-    };
-    let target = |op: &str| {
-        header(
-            "x-amz-target",
-            format!("AWSCognitoIdentityProviderService.{op}"),
-        )
-    };
-    Mock::given(method("POST"))
-        .and(target("CreateUserPool"))
-        .respond_with(ok(json!({"UserPool": {"Id": "us-east-1_Mock"}})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(target("CreateUserPoolClient"))
-        .respond_with(ok(json!({"UserPoolClient": {
-            "ClientId": "mockclient0000000000000000", "ClientSecret": SECRET}})))
-        .mount(&server)
-        .await;
-    for op in [
-        "AdminCreateUser",
-        "AdminSetUserPassword",
-        "AdminUpdateUserAttributes",
-        "AdminDisableUser",
-        "DeleteUserPool",
-    ] {
-        Mock::given(method("POST"))
-            .and(target(op))
-            .respond_with(ok(json!({})))
-            .mount(&server)
-            .await;
-    }
+    mount_provisioning(&server, SECRET).await;
     Mock::given(method("POST"))
         .respond_with(Chatty {
             n: AtomicU64::new(0),

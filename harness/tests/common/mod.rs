@@ -25,3 +25,48 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// Mounts on `server` the admin operations provisioning calls, each answering as a real target
+/// would, with `client_secret` as every client's secret. Requests for anything else fall through
+/// to mocks the test mounts afterwards.
+pub async fn mount_provisioning(server: &wiremock::MockServer, client_secret: &str) {
+    use serde_json::json;
+    use wiremock::matchers::{header, method};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let ok = |body: serde_json::Value| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/x-amz-json-1.1")
+            .set_body_string(body.to_string())
+    };
+    let target = |op: &str| {
+        header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
+    };
+    Mock::given(method("POST"))
+        .and(target("CreateUserPool"))
+        .respond_with(ok(json!({"UserPool": {"Id": "us-east-1_Mock"}})))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(target("CreateUserPoolClient"))
+        .respond_with(ok(json!({"UserPoolClient": {
+            "ClientId": "mockclient0000000000000000", "ClientSecret": client_secret}})))
+        .mount(server)
+        .await;
+    for op in [
+        "AdminCreateUser",
+        "AdminSetUserPassword",
+        "AdminUpdateUserAttributes",
+        "AdminDisableUser",
+        "DeleteUserPool",
+    ] {
+        Mock::given(method("POST"))
+            .and(target(op))
+            .respond_with(ok(json!({})))
+            .mount(server)
+            .await;
+    }
+}
