@@ -47,59 +47,120 @@ pub fn cases(
     operation: &str,
     opts: Options,
 ) -> Result<Vec<Case>, GenerateError> {
-    let op = catalogue
-        .operation(operation)
-        .ok_or_else(|| GenerateError::UnknownOperation(operation.to_owned()))?;
-    let oc = contract.operations.get(operation);
-    let base = match oc {
-        Some(oc) => oc.base_request.clone(),
-        None => synthesised_base(catalogue, op, opts.seed)?,
-    };
-    let mut g = Gen {
-        cat: catalogue,
-        contract,
-        oc,
-        op,
-        seed: opts.seed,
-        base,
-        out: Vec::new(),
-        ids: BTreeSet::new(),
-    };
-    if let Some(oc) = oc {
-        g.push_body(
-            CaseKind::Valid,
-            "base request",
-            None,
-            &g.base.clone(),
-            oc.base.clone(),
-        );
-        for c in &oc.cases {
-            g.push_body(
-                CaseKind::Contract,
-                &c.label,
-                None,
-                &c.request,
-                c.expectation.clone(),
-            );
+    Ok(Generator::new(catalogue, contract, operation, opts)?.collect())
+}
+
+/// The cases of one operation as an iterator: the fixed cases are built up front (a few hundred
+/// at most), the `extra` property cases one at a time as they are asked for, so a run of a
+/// million cases never holds them all.
+pub struct Generator<'a> {
+    g: Gen<'a>,
+    fixed: std::vec::IntoIter<Case>,
+    leaves: Vec<Leaf>,
+    /// Indices into `leaves` of the optional top-level members nothing depends on: what valid
+    /// property cases vary.
+    free: Vec<usize>,
+    next: usize,
+    extra: usize,
+}
+
+/// One member path of the input with what property cases need of it, computed once.
+struct Leaf {
+    path: String,
+    shape: Shape,
+    /// Valid values, when the generator can draw them.
+    valid: Option<values::ValueStrategy>,
+    /// The violations of the member that build a value short enough for a property case.
+    specs: Vec<Spec>,
+}
+
+impl<'a> Generator<'a> {
+    pub fn new(
+        catalogue: &'a Catalogue,
+        contract: &'a Contract,
+        operation: &str,
+        opts: Options,
+    ) -> Result<Generator<'a>, GenerateError> {
+        let op = catalogue
+            .operation(operation)
+            .ok_or_else(|| GenerateError::UnknownOperation(operation.to_owned()))?;
+        let oc = contract.operations.get(operation);
+        let base = match oc {
+            Some(oc) => oc.base_request.clone(),
+            None => synthesised_base(catalogue, op, opts.seed)?,
+        };
+        let mut g = Gen {
+            cat: catalogue,
+            contract,
+            oc,
+            op,
+            seed: opts.seed,
+            base,
+            out: Vec::new(),
+            ids: BTreeSet::new(),
+            fixed_done: false,
+        };
+        let leaves = g.fixed_cases();
+        g.fixed_done = true;
+        let fixed = std::mem::take(&mut g.out).into_iter();
+        let (leaves, free) = if opts.extra > 0 {
+            g.property_leaves(leaves)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Generator {
+            g,
+            fixed,
+            leaves,
+            free,
+            next: 0,
+            extra: opts.extra,
+        })
+    }
+
+    /// Cases still to come at most (a property case with nothing to vary is left out).
+    pub fn planned(&self) -> usize {
+        self.fixed.len() + (self.extra - self.next)
+    }
+}
+
+impl Iterator for Generator<'_> {
+    type Item = Case;
+
+    fn next(&mut self) -> Option<Case> {
+        if let Some(c) = self.fixed.next() {
+            return Some(c);
         }
-    }
-    let leaves = g.leaves();
-    if oc.is_some() {
-        for (path, member, shape) in &leaves {
-            g.valid_variants(path, member, shape);
+        while self.next < self.extra {
+            let i = self.next;
+            self.next += 1;
+            if let Some(c) = self.g.property_case(i, &self.leaves, &self.free) {
+                return Some(c);
+            }
         }
+        None
     }
-    for (path, member, shape) in &leaves {
-        let mut r = values::runner(opts.seed, &[operation, path, "invalid"]);
-        for v in g.invalid_variants(path, member, shape, &mut r) {
-            g.push_variant(v);
-        }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.fixed.len(), Some(self.planned()))
     }
-    g.wire_cases();
-    for i in 0..opts.extra {
-        g.property_case(i, &leaves);
-    }
-    Ok(g.out)
+}
+
+/// The cases of several operations, one after the other, with how many are planned. Every
+/// operation's fixed cases are built here, so an unknown operation or a schema without a base
+/// request is an error before the first case is sent.
+pub fn stream<'a>(
+    catalogue: &'a Catalogue,
+    contract: &'a Contract,
+    operations: &[String],
+    opts: Options,
+) -> Result<(usize, impl Iterator<Item = Case> + 'a), GenerateError> {
+    let gens = operations
+        .iter()
+        .map(|op| Generator::new(catalogue, contract, op, opts))
+        .collect::<Result<Vec<_>, _>>()?;
+    let planned = gens.iter().map(Generator::planned).sum();
+    Ok((planned, gens.into_iter().flatten()))
 }
 
 /// For an operation the contract data does not cover: a valid request drawn from its schema.
@@ -138,7 +199,10 @@ struct Gen<'a> {
     seed: u64,
     base: Map<String, Value>,
     out: Vec<Case>,
+    /// The fixed cases' ids; property cases only check against them (their labels carry their
+    /// index, so they cannot collide with each other but by a 64-bit hash collision).
     ids: BTreeSet<String>,
+    fixed_done: bool,
 }
 
 impl<'a> Gen<'a> {
@@ -163,9 +227,12 @@ impl<'a> Gen<'a> {
         let mut id = stable_id(&[&self.op.name, kind.group(), label, &seed]);
         // Labels are unique per operation by construction; this guards the invariant anyway.
         let mut n = 1;
-        while !self.ids.insert(id.clone()) {
+        while self.ids.contains(&id) {
             n += 1;
             id = stable_id(&[&self.op.name, kind.group(), label, &seed, &n.to_string()]);
+        }
+        if !self.fixed_done {
+            self.ids.insert(id.clone());
         }
         self.out.push(Case {
             id,
@@ -402,6 +469,7 @@ impl<'a> Gen<'a> {
         }
     }
 
+    /// Every violation of one member, in a fixed order (the fixed cases' values depend on it).
     fn invalid_variants(
         &self,
         path: &str,
@@ -409,160 +477,144 @@ impl<'a> Gen<'a> {
         shape: &Shape,
         r: &mut proptest::test_runner::TestRunner,
     ) -> Vec<Variant> {
-        let mut vs = Vec::new();
-        let mut add = |rule: Rule, label: String, value: Option<Value>| {
-            vs.push(Variant {
-                kind: CaseKind::Invalid { rule },
-                label,
-                path: path.to_owned(),
-                value,
-            })
+        invalid_specs(member, shape)
+            .iter()
+            .flat_map(|spec| self.build(path, shape, spec, r))
+            .collect()
+    }
+
+    /// The variants one [`Spec`] makes: none when no value fits, several for near misses.
+    fn build(
+        &self,
+        path: &str,
+        shape: &Shape,
+        spec: &Spec,
+        r: &mut proptest::test_runner::TestRunner,
+    ) -> Vec<Variant> {
+        let variant = |rule: Rule, label: String, value: Option<Value>| Variant {
+            kind: CaseKind::Invalid { rule },
+            label,
+            path: path.to_owned(),
+            value,
         };
-        if member.required {
-            add(Rule::MissingRequired, format!("{path} missing"), None);
-            add(Rule::Null, format!("{path} null"), Some(Value::Null));
+        let pattern = match &shape.kind {
+            Kind::String { pattern, .. } => pattern.as_ref(),
+            _ => None,
+        };
+        let one = |v| vec![v];
+        match spec {
+            Spec::Missing => one(variant(
+                Rule::MissingRequired,
+                format!("{path} missing"),
+                None,
+            )),
+            Spec::Null => one(variant(
+                Rule::Null,
+                format!("{path} null"),
+                Some(Value::Null),
+            )),
+            Spec::EnumCase(changed) => one(variant(
+                Rule::EnumMismatch,
+                format!("{path} case changed ({changed})"),
+                Some(json!(changed)),
+            )),
+            Spec::EnumUnknown => one(variant(
+                Rule::EnumMismatch,
+                format!("{path} unknown value"),
+                Some(json!("COGNATE_UNKNOWN_VALUE")),
+            )),
+            &Spec::BelowMin { n, lo, empty } => {
+                // Below a pattern's own minimum (`+` needs one) only the empty string is left,
+                // which breaks the pattern too: Cognito reports both (§2).
+                let s = if empty {
+                    Some(String::new())
+                } else {
+                    values::string_of_len(pattern, n, Chars::Printable, r)
+                };
+                s.map(|s| {
+                    variant(
+                        Rule::BelowMinLength,
+                        format!("{path} length {n}, below min {lo}"),
+                        Some(json!(s)),
+                    )
+                })
+                .into_iter()
+                .collect()
+            }
+            &Spec::AboveMax { n, hi } => values::string_of_len(pattern, n, Chars::Printable, r)
+                .map(|s| {
+                    variant(
+                        Rule::AboveMaxLength,
+                        format!("{path} length {n}, above max {hi}"),
+                        Some(json!(s)),
+                    )
+                })
+                .into_iter()
+                .collect(),
+            Spec::PatternEmpty => one(variant(
+                Rule::PatternMismatch,
+                format!("{path} empty string"),
+                Some(json!("")),
+            )),
+            &Spec::NearMisses { n } => {
+                let (Some(pat), Some(valid)) = (
+                    pattern,
+                    values::string_of_len(pattern, n, Chars::Printable, r),
+                ) else {
+                    return Vec::new();
+                };
+                let mut seen = BTreeSet::new();
+                let mut tries: Vec<(Position, &str, char)> = Vec::new();
+                for pos in [Position::Start, Position::Middle, Position::End] {
+                    if let Some(&(d, c)) = values::NEAR_MISSES
+                        .iter()
+                        .find(|(_, c)| values::near_miss(pat, &valid, pos, *c).is_some())
+                    {
+                        tries.push((pos, d, c));
+                    }
+                }
+                for &(d, c) in values::NEAR_MISSES {
+                    tries.push((Position::Middle, d, c));
+                }
+                let mut out = Vec::new();
+                for (pos, d, c) in tries {
+                    if let Some(bad) = values::near_miss(pat, &valid, pos, c) {
+                        if seen.insert(bad.clone()) && seen.len() <= 6 {
+                            out.push(variant(
+                                Rule::PatternMismatch,
+                                format!("{path} {d} at {}", pos_name(pos)),
+                                Some(json!(bad)),
+                            ));
+                        }
+                    }
+                }
+                out
+            }
+            &Spec::WrongType(w) => {
+                let (label, value) = match w {
+                    Wrong::ObjectForString => ("object instead of string", json!({"cognate": 1})),
+                    Wrong::BoolForString => ("boolean instead of string", json!(true)),
+                    Wrong::ObjectForNumber => ("object instead of number", json!({"cognate": 1})),
+                    Wrong::ObjectForScalar => ("object instead of scalar", json!({"cognate": 1})),
+                    Wrong::StringForObject => ("string instead of object", json!("cognate")),
+                    Wrong::ObjectForList => ("object instead of list", json!({"cognate": 1})),
+                };
+                one(variant(
+                    Rule::WrongType,
+                    format!("{path} {label}"),
+                    Some(value),
+                ))
+            }
+            &Spec::Number { n, above } => one(variant(
+                Rule::NumberOutOfRange,
+                format!(
+                    "{path} = {n}, {} {}",
+                    if above { "above" } else { "below" },
+                    if above { "max" } else { "min" }
+                ),
+                Some(json!(n)),
+            )),
         }
-        match &shape.kind {
-            Kind::String {
-                values: Some(values),
-                ..
-            } => {
-                if let Some(v) = values.first() {
-                    let lower = v.to_lowercase();
-                    let changed = if lower == *v { v.to_uppercase() } else { lower };
-                    if !values.contains(&changed) {
-                        add(
-                            Rule::EnumMismatch,
-                            format!("{path} case changed ({changed})"),
-                            Some(json!(changed)),
-                        );
-                    }
-                }
-                add(
-                    Rule::EnumMismatch,
-                    format!("{path} unknown value"),
-                    Some(json!("COGNATE_UNKNOWN_VALUE")),
-                );
-            }
-            Kind::String {
-                min, max, pattern, ..
-            } => {
-                let p = pattern.as_ref();
-                let class_min = values::repeated_class(p).map_or(0, |c| c.min);
-                if let Some(lo) = min.filter(|&m| m > 0) {
-                    let n = lo as usize - 1;
-                    // Below a pattern's own minimum (`+` needs one) only the empty string is
-                    // left, which breaks the pattern too: Cognito reports both (§2).
-                    let s = if n < class_min {
-                        Some(String::new())
-                    } else {
-                        values::string_of_len(p, n, Chars::Printable, r)
-                    };
-                    if let Some(s) = s {
-                        add(
-                            Rule::BelowMinLength,
-                            format!("{path} length {n}, below min {lo}"),
-                            Some(json!(s)),
-                        );
-                    }
-                }
-                if let Some(hi) = max.filter(|&m| m < LONGEST_VALUE) {
-                    let n = hi as usize + 1;
-                    if let Some(s) = values::string_of_len(p, n, Chars::Printable, r) {
-                        add(
-                            Rule::AboveMaxLength,
-                            format!("{path} length {n}, above max {hi}"),
-                            Some(json!(s)),
-                        );
-                    }
-                }
-                if let Some(pat) = p {
-                    let lo = (min.unwrap_or(0) as usize).max(class_min);
-                    let n = 8usize.clamp(lo.max(1), max.map_or(usize::MAX, |m| m as usize));
-                    if lo == 0 && !pat.is_match("") {
-                        add(
-                            Rule::PatternMismatch,
-                            format!("{path} empty string"),
-                            Some(json!("")),
-                        );
-                    }
-                    if let Some(valid) = values::string_of_len(p, n, Chars::Printable, r) {
-                        let mut seen = BTreeSet::new();
-                        let mut tries: Vec<(Position, &str, char)> = Vec::new();
-                        for pos in [Position::Start, Position::Middle, Position::End] {
-                            if let Some(&(d, c)) = values::NEAR_MISSES
-                                .iter()
-                                .find(|(_, c)| values::near_miss(pat, &valid, pos, *c).is_some())
-                            {
-                                tries.push((pos, d, c));
-                            }
-                        }
-                        for &(d, c) in values::NEAR_MISSES {
-                            tries.push((Position::Middle, d, c));
-                        }
-                        for (pos, d, c) in tries {
-                            if let Some(bad) = values::near_miss(pat, &valid, pos, c) {
-                                if seen.insert(bad.clone()) && seen.len() <= 6 {
-                                    add(
-                                        Rule::PatternMismatch,
-                                        format!("{path} {d} at {}", pos_name(pos)),
-                                        Some(json!(bad)),
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
-                add(
-                    Rule::WrongType,
-                    format!("{path} object instead of string"),
-                    Some(json!({"cognate": 1})),
-                );
-                add(
-                    Rule::WrongType,
-                    format!("{path} boolean instead of string"),
-                    Some(json!(true)),
-                );
-            }
-            Kind::Integer { min, max } => {
-                if let Some(n) = min.and_then(|m| m.checked_sub(1)) {
-                    add(
-                        Rule::NumberOutOfRange,
-                        format!("{path} = {n}, below min"),
-                        Some(json!(n)),
-                    );
-                }
-                if let Some(n) = max.and_then(|m| m.checked_add(1)) {
-                    add(
-                        Rule::NumberOutOfRange,
-                        format!("{path} = {n}, above max"),
-                        Some(json!(n)),
-                    );
-                }
-                add(
-                    Rule::WrongType,
-                    format!("{path} object instead of number"),
-                    Some(json!({"cognate": 1})),
-                );
-            }
-            Kind::Boolean | Kind::Timestamp | Kind::Blob { .. } => add(
-                Rule::WrongType,
-                format!("{path} object instead of scalar"),
-                Some(json!({"cognate": 1})),
-            ),
-            Kind::Structure { .. } | Kind::Map { .. } => add(
-                Rule::WrongType,
-                format!("{path} string instead of object"),
-                Some(json!("cognate")),
-            ),
-            Kind::List { .. } => add(
-                Rule::WrongType,
-                format!("{path} object instead of list"),
-                Some(json!({"cognate": 1})),
-            ),
-            Kind::Document => {}
-        }
-        vs
     }
 
     /// Cases about the frame around the input: JSON syntax, the body's type, headers.
@@ -635,67 +687,261 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// One property case: even indices vary the optional members nothing depends on (valid),
-    /// odd ones break one rule on a member drawn at random.
-    fn property_case(&mut self, i: usize, leaves: &[(String, Member, Shape)]) {
+    /// The fixed cases into `out`: the base request, the contract's cases, boundaries of every
+    /// member, one case per violation of every member, the wire cases. Returns the leaves.
+    fn fixed_cases(&mut self) -> Vec<(String, Member, Shape)> {
+        if let Some(oc) = self.oc {
+            self.push_body(
+                CaseKind::Valid,
+                "base request",
+                None,
+                &self.base.clone(),
+                oc.base.clone(),
+            );
+            for c in &oc.cases {
+                self.push_body(
+                    CaseKind::Contract,
+                    &c.label,
+                    None,
+                    &c.request,
+                    c.expectation.clone(),
+                );
+            }
+        }
+        let leaves = self.leaves();
+        if self.oc.is_some() {
+            for (path, member, shape) in &leaves {
+                self.valid_variants(path, member, shape);
+            }
+        }
+        for (path, member, shape) in &leaves {
+            let mut r = values::runner(self.seed, &[&self.op.name, path, "invalid"]);
+            for v in self.invalid_variants(path, member, shape, &mut r) {
+                self.push_variant(v);
+            }
+        }
+        self.wire_cases();
+        leaves
+    }
+
+    /// What property cases draw from, built once: each leaf's valid strategy and short
+    /// violations, and which leaves are free to vary.
+    fn property_leaves(&self, leaves: Vec<(String, Member, Shape)>) -> (Vec<Leaf>, Vec<usize>) {
+        let mut free = Vec::new();
+        let out = leaves
+            .into_iter()
+            .enumerate()
+            .map(|(i, (path, member, shape))| {
+                let is_free = self.oc.is_some_and(|oc| {
+                    !member.required
+                        && !path.contains('.')
+                        && !self.in_base(&path)
+                        && !oc.members.keys().any(|k| {
+                            k == &path
+                                || path
+                                    .strip_prefix(k.as_str())
+                                    .is_some_and(|rest| rest.starts_with('.'))
+                        })
+                });
+                if is_free {
+                    free.push(i);
+                }
+                let specs = invalid_specs(&member, &shape)
+                    .into_iter()
+                    // A 131,073-character string per case would make the run measure bandwidth:
+                    // the fixed cases hold each long boundary once.
+                    .filter(|spec| spec.len() <= PROPERTY_LONGEST)
+                    .collect();
+                Leaf {
+                    valid: values::valid(self.cat, &shape),
+                    path,
+                    shape,
+                    specs,
+                }
+            })
+            .collect();
+        (out, free)
+    }
+
+    /// Property case `i`: even indices vary the optional members nothing depends on (valid),
+    /// odd ones break one rule on a member drawn at random. `None` when there is nothing to vary.
+    fn property_case(&mut self, i: usize, leaves: &[Leaf], free: &[usize]) -> Option<Case> {
         let index = i.to_string();
         let mut r = values::runner(self.seed, &[&self.op.name, "property", &index]);
         use rand_core_compat::pick;
-        if i % 2 == 0 && self.oc.is_some() {
-            let oc = self.oc.expect("checked");
-            let free: Vec<&(String, Member, Shape)> = leaves
-                .iter()
-                .filter(|(p, m, _)| {
-                    !m.required
-                        && !p.contains('.')
-                        && !self.in_base(p)
-                        && !oc
-                            .members
-                            .keys()
-                            .any(|k| k == p || p.starts_with(&format!("{k}.")))
-                })
-                .collect();
-            let mut body = self.base.clone();
-            let mut set = Vec::new();
-            for (path, _, shape) in free {
-                if pick(r.rng(), 2) == 0 {
-                    continue;
+        if i % 2 == 0 {
+            if let Some(oc) = self.oc {
+                let mut body = self.base.clone();
+                let mut set = Vec::new();
+                for leaf in free.iter().map(|&k| &leaves[k]) {
+                    if pick(r.rng(), 2) == 0 {
+                        continue;
+                    }
+                    if let Some(v) = leaf.valid.as_ref().and_then(|s| values::draw(s, &mut r)) {
+                        self.set_path(&mut body, &leaf.path, Some(v));
+                        set.push(leaf.path.as_str());
+                    }
                 }
-                let v = values::valid(self.cat, shape).and_then(|s| values::draw(&s, &mut r));
-                if let Some(v) = v {
-                    self.set_path(&mut body, path, Some(v));
-                    set.push(path.as_str());
-                }
+                let label = if set.is_empty() {
+                    format!("property #{i}: base, no optional member")
+                } else {
+                    format!("property #{i}: with {}", set.join(", "))
+                };
+                let e = oc.base.clone();
+                self.push_body(CaseKind::Valid, &label, None, &body, e);
+                return self.out.pop();
             }
-            let label = if set.is_empty() {
-                format!("property #{i}: base, no optional member")
-            } else {
-                format!("property #{i}: with {}", set.join(", "))
-            };
-            let e = oc.base.clone();
-            self.push_body(CaseKind::Valid, &label, None, &body, e);
-            return;
         }
-        // A member first, then one of its violations: each draw builds one member's variants.
+        // A member first, then one of its violations, then one of the values it makes.
         let mut all = Vec::new();
         for _ in 0..8 {
             if leaves.is_empty() {
                 break;
             }
-            let (path, member, shape) = &leaves[pick(r.rng(), leaves.len())];
-            all = self.invalid_variants(path, member, shape, &mut r);
+            let leaf = &leaves[pick(r.rng(), leaves.len())];
+            if leaf.specs.is_empty() {
+                continue;
+            }
+            let spec = &leaf.specs[pick(r.rng(), leaf.specs.len())];
+            all = self.build(&leaf.path, &leaf.shape, spec, &mut r);
             if !all.is_empty() {
                 break;
             }
         }
         if all.is_empty() {
-            return;
+            return None;
         }
         let k = pick(r.rng(), all.len());
         let mut v = all.swap_remove(k);
         v.label = format!("property #{i}: {}", v.label);
         self.push_variant(v);
+        self.out.pop()
     }
+}
+
+/// Longest string a property case's violation builds.
+const PROPERTY_LONGEST: usize = 4096;
+
+/// One way to break a member, before its value is drawn: property cases pick one and build only
+/// that, the fixed cases build them all in this order.
+#[derive(Debug, Clone, PartialEq)]
+enum Spec {
+    Missing,
+    Null,
+    EnumCase(String),
+    EnumUnknown,
+    /// `n` characters, below the minimum `lo`; `empty` when only the empty string is shorter
+    /// than what the pattern itself needs.
+    BelowMin {
+        n: usize,
+        lo: u64,
+        empty: bool,
+    },
+    AboveMax {
+        n: usize,
+        hi: u64,
+    },
+    PatternEmpty,
+    /// A valid string of `n` characters with one character swapped for a near miss.
+    NearMisses {
+        n: usize,
+    },
+    Number {
+        n: i64,
+        above: bool,
+    },
+    WrongType(Wrong),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wrong {
+    ObjectForString,
+    BoolForString,
+    ObjectForNumber,
+    ObjectForScalar,
+    StringForObject,
+    ObjectForList,
+}
+
+impl Spec {
+    /// Characters of the string the spec builds (0 for the others).
+    fn len(&self) -> usize {
+        match *self {
+            Spec::BelowMin { n, .. } | Spec::AboveMax { n, .. } | Spec::NearMisses { n } => n,
+            _ => 0,
+        }
+    }
+}
+
+/// The violations of a member, in the order the fixed cases list them.
+fn invalid_specs(member: &Member, shape: &Shape) -> Vec<Spec> {
+    let mut specs = Vec::new();
+    if member.required {
+        specs.push(Spec::Missing);
+        specs.push(Spec::Null);
+    }
+    match &shape.kind {
+        Kind::String {
+            values: Some(values),
+            ..
+        } => {
+            if let Some(v) = values.first() {
+                let lower = v.to_lowercase();
+                let changed = if lower == *v { v.to_uppercase() } else { lower };
+                if !values.contains(&changed) {
+                    specs.push(Spec::EnumCase(changed));
+                }
+            }
+            specs.push(Spec::EnumUnknown);
+        }
+        Kind::String {
+            min, max, pattern, ..
+        } => {
+            let class_min = values::repeated_class(pattern.as_ref()).map_or(0, |c| c.min);
+            if let Some(lo) = min.filter(|&m| m > 0) {
+                let n = lo as usize - 1;
+                specs.push(Spec::BelowMin {
+                    n,
+                    lo,
+                    empty: n < class_min,
+                });
+            }
+            if let Some(hi) = max.filter(|&m| m < LONGEST_VALUE) {
+                specs.push(Spec::AboveMax {
+                    n: hi as usize + 1,
+                    hi,
+                });
+            }
+            if let Some(pat) = pattern {
+                let lo = (min.unwrap_or(0) as usize).max(class_min);
+                let n = 8usize.clamp(lo.max(1), max.map_or(usize::MAX, |m| m as usize));
+                if lo == 0 && !pat.is_match("") {
+                    specs.push(Spec::PatternEmpty);
+                }
+                specs.push(Spec::NearMisses { n });
+            }
+            specs.push(Spec::WrongType(Wrong::ObjectForString));
+            specs.push(Spec::WrongType(Wrong::BoolForString));
+        }
+        Kind::Integer { min, max } => {
+            if let Some(n) = min.and_then(|m| m.checked_sub(1)) {
+                specs.push(Spec::Number { n, above: false });
+            }
+            if let Some(n) = max.and_then(|m| m.checked_add(1)) {
+                specs.push(Spec::Number { n, above: true });
+            }
+            specs.push(Spec::WrongType(Wrong::ObjectForNumber));
+        }
+        Kind::Boolean | Kind::Timestamp | Kind::Blob { .. } => {
+            specs.push(Spec::WrongType(Wrong::ObjectForScalar))
+        }
+        Kind::Structure { .. } | Kind::Map { .. } => {
+            specs.push(Spec::WrongType(Wrong::StringForObject))
+        }
+        Kind::List { .. } => specs.push(Spec::WrongType(Wrong::ObjectForList)),
+        Kind::Document => {}
+    }
+    specs
 }
 
 fn pos_name(p: Position) -> &'static str {

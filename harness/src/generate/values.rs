@@ -17,6 +17,9 @@ const PROPERTY_MAX_LEN: u64 = 40;
 const PROPERTY_MAX_ITEMS: u64 = 3;
 const MAX_DEPTH: usize = 5;
 
+/// What [`valid`] returns: cheap to clone, so it is built once per member and drawn from often.
+pub type ValueStrategy = BoxedStrategy<Value>;
+
 /// A runner whose randomness is fixed by `seed` and the `parts` naming what it generates, so that
 /// a case's values do not depend on which other cases were generated before it.
 pub fn runner(seed: u64, parts: &[&str]) -> TestRunner {
@@ -164,6 +167,30 @@ fn sample_class(
     Some(out)
 }
 
+/// Strings of `lo..=hi` characters of a class, printable ASCII favoured as in
+/// [`Chars::Mixed`], drawn straight from the RNG. proptest's per-character value trees cost more
+/// than the rest of a property case together, and generated values are never shrunk.
+#[derive(Debug, Clone)]
+struct ClassString {
+    ranges: Vec<(char, char)>,
+    lo: usize,
+    hi: usize,
+}
+
+impl Strategy for ClassString {
+    type Tree = Just<String>;
+    type Value = String;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> proptest::strategy::NewTree<Self> {
+        use proptest::prelude::Rng as _;
+        let span = (self.hi - self.lo) as u64 + 1;
+        let len = self.lo + (runner.rng().next_u64() % span) as usize;
+        sample_class(&self.ranges, Chars::Mixed, len, runner.rng())
+            .map(Just)
+            .ok_or_else(|| "the class has no character to draw".into())
+    }
+}
+
 /// proptest's regex strategy over the translated pattern, without the outer anchors it cannot
 /// generate from.
 fn regex_strategy(pattern: &Pattern) -> Option<BoxedStrategy<String>> {
@@ -200,10 +227,16 @@ fn valid_at(catalogue: &Catalogue, shape: &Shape, depth: usize) -> Option<BoxedS
                 if lo > hi {
                     return None;
                 }
-                let chars = class_chars(&class.ranges, Chars::Mixed)?;
-                proptest::collection::vec(chars, lo as usize..=hi as usize)
-                    .prop_map(|c| Value::String(String::from_iter(c)))
-                    .boxed()
+                if class.ranges.is_empty() {
+                    return None;
+                }
+                ClassString {
+                    ranges: class.ranges,
+                    lo: lo as usize,
+                    hi: hi as usize,
+                }
+                .prop_map(Value::String)
+                .boxed()
             } else {
                 let p = pattern.clone()?;
                 let strategy = regex_strategy(&p)?;
