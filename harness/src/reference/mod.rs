@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{Auth, Catalogue};
 
-pub use server::{spawn, ServerHandle, BODY_LIMIT};
+pub use server::{spawn, spawn_on_own_thread, ServerHandle, BODY_LIMIT};
 pub use state::secret_hash;
 use validate::Rejection;
 

@@ -23,6 +23,8 @@ pub struct ServerHandle {
     pub addr: SocketAddr,
     shutdown: oneshot::Sender<()>,
     join: JoinHandle<std::io::Result<()>>,
+    /// The server's own runtime, when it has one ([`spawn_on_own_thread`]).
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl ServerHandle {
@@ -30,12 +32,46 @@ impl ServerHandle {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(());
         let _ = self.join.await;
+        if let Some(rt) = self.runtime {
+            // Dropping a runtime may block, which an async context forbids.
+            rt.shutdown_background();
+        }
     }
+}
+
+/// Like [`spawn`], but on a runtime of its own with one worker thread, so that a caller on a
+/// single-threaded runtime (the `run` command's) keeps its thread to itself and the server gets
+/// the other core.
+pub fn spawn_on_own_thread(
+    reference: Arc<Reference>,
+    addr: SocketAddr,
+) -> std::io::Result<ServerHandle> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("cognate-reference")
+        .enable_all()
+        .build()?;
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    // Entered, not blocked on: the caller may itself be inside a runtime.
+    let mut handle = {
+        let _entered = rt.enter();
+        serve_on(tokio::net::TcpListener::from_std(listener)?, reference)?
+    };
+    handle.runtime = Some(rt);
+    Ok(handle)
 }
 
 /// Serves `reference` on `addr` (use `127.0.0.1:0` for an ephemeral port).
 pub async fn spawn(reference: Arc<Reference>, addr: SocketAddr) -> std::io::Result<ServerHandle> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(tokio::net::TcpListener::bind(addr).await?, reference)
+}
+
+/// Serves on a bound listener, as a task of the current runtime.
+fn serve_on(
+    listener: tokio::net::TcpListener,
+    reference: Arc<Reference>,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let app = Router::new().fallback(serve).with_state(reference);
     let (tx, rx) = oneshot::channel::<()>();
@@ -50,6 +86,7 @@ pub async fn spawn(reference: Arc<Reference>, addr: SocketAddr) -> std::io::Resu
         addr,
         shutdown: tx,
         join,
+        runtime: None,
     })
 }
 

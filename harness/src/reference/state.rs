@@ -106,6 +106,38 @@ struct Code {
     issued: SystemTime,
 }
 
+/// The six-digit codes a user was issued before the current one, as one bit each: a long run
+/// issues hundreds of thousands, and membership is asked on every new code.
+#[derive(Debug, Clone, Default)]
+struct SpentCodes(Option<Box<[u64]>>);
+
+impl SpentCodes {
+    const CODES: usize = 1_000_000;
+
+    /// The bit of a code the reference issues (`{:06}`); `None` for any other string.
+    fn bit(code: &str) -> Option<usize> {
+        (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| code.parse().ok())
+            .flatten()
+    }
+
+    fn insert(&mut self, code: &str) {
+        if let Some(i) = Self::bit(code) {
+            let bits = self
+                .0
+                .get_or_insert_with(|| vec![0u64; Self::CODES.div_ceil(64)].into_boxed_slice());
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn contains(&self, code: &str) -> bool {
+        match (&self.0, Self::bit(code)) {
+            (Some(bits), Some(i)) => bits[i / 64] & (1 << (i % 64)) != 0,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct User {
     username: String,
@@ -118,7 +150,7 @@ struct User {
     /// The outstanding forgot-password code.
     code: Option<Code>,
     /// Codes issued to this user earlier: superseded by a newer one, or used.
-    spent_codes: Vec<String>,
+    spent_codes: SpentCodes,
     /// Wrong codes since the last code was issued.
     failed_attempts: u32,
 }
@@ -805,7 +837,7 @@ impl State {
             created: ctx.now,
             modified: ctx.now,
             code: None,
-            spent_codes: Vec::new(),
+            spent_codes: SpentCodes::default(),
             failed_attempts: 0,
         };
         let out = json!({"User": user.user_type()});
@@ -974,7 +1006,7 @@ impl State {
         // A new code replaces, and so invalidates, the earlier one (§4 "ConfirmForgotPassword with
         // a code superseded by a newer ForgotPassword", conf. C: answered as a used code).
         if let Some(old) = user.code.take() {
-            user.spent_codes.push(old.value);
+            user.spent_codes.insert(&old.value);
         }
         let mut value = format!("{:06}", ctx.rng.random_range(0..1_000_000u32));
         for _ in 0..64 {
@@ -1055,12 +1087,12 @@ impl State {
                 user.password = Some(password.to_owned());
                 user.status = CONFIRMED.to_owned();
                 user.code = None;
-                user.spent_codes.push(c.value);
+                user.spent_codes.insert(&c.value);
                 user.failed_attempts = 0;
                 user.modified = ctx.now;
                 Ok(empty())
             }
-            None if user.spent_codes.iter().any(|s| s == code) => Err(expired()),
+            None if user.spent_codes.contains(code) => Err(expired()),
             // Attempts count against an issued code only: with none pending there is nothing to
             // guess, and the outcome of a wrong code stays the same whatever ran before it, which
             // keeps concurrent runs and snapshots deterministic. AWS's counting is undocumented.
