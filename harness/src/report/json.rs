@@ -1,13 +1,15 @@
 //! `report.json`: the run, its summary and every verdict, stable and described by
 //! `docs/report.schema.json`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    verdict_order, write_file, Collected, Counts, Event, ReportError, Row, RunInfo, Sink, Summary,
+    verdict_order, write_file_with, Collected, Counts, Event, ReportError, Row, RunInfo, Sink,
+    Summary,
 };
 use crate::check::Verdict;
 
@@ -56,16 +58,82 @@ impl ReportFile {
 
     /// Pretty-printed JSON with a final newline.
     pub fn to_json(&self) -> Result<String, ReportError> {
-        let mut s = serde_json::to_string_pretty(self).map_err(|e| ReportError::Serialize {
+        let head = ReportFile {
+            verdicts: Vec::new(),
+            ..self.clone()
+        };
+        let mut out = Vec::new();
+        let mut rendered = Vec::new();
+        write_json(&mut out, &head, Path::new(JSON_FILE), |each| {
+            for v in &self.verdicts {
+                rendered.clear();
+                render(v, &mut rendered);
+                each("", &rendered)?;
+            }
+            Ok(())
+        })?;
+        String::from_utf8(out).map_err(|e| ReportError::Serialize {
             what: JSON_FILE,
             message: e.to_string(),
-        })?;
-        s.push('\n');
-        Ok(s)
+        })
     }
 }
 
-/// The sink writing `<dir>/report.json` at finish. It keeps every verdict until then.
+/// One verdict as it stands in report.json's `verdicts` array: pretty-printed, each line one
+/// level deeper (JSON strings hold no raw newline, so lines are safe to indent).
+fn render(v: &Verdict, out: &mut Vec<u8>) {
+    let pretty = serde_json::to_vec_pretty(v).unwrap_or_else(|e| {
+        // A verdict is plain data; this cannot happen, and the file would say so if it did.
+        serde_json::to_vec(&serde_json::json!({ "unserialisable_verdict": e.to_string() }))
+            .unwrap_or_default()
+    });
+    for (i, line) in pretty.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"    ");
+        out.extend_from_slice(line);
+    }
+}
+
+/// report.json with `head`'s fields, then the rendered verdicts `verdicts` hands over: the same
+/// bytes `serde_json::to_string_pretty` gives for the whole [`ReportFile`], plus a final
+/// newline. `path` only names the file in errors.
+fn write_json(
+    out: &mut dyn Write,
+    head: &ReportFile,
+    path: &Path,
+    verdicts: impl FnOnce(&mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = serde_json::to_string_pretty(head).map_err(|e| ReportError::Serialize {
+        what: JSON_FILE,
+        message: e.to_string(),
+    })?;
+    // The verdicts are the last field, so the head ends with an empty array to fill.
+    let Some(start) = text.strip_suffix("[]\n}") else {
+        return Err(ReportError::Serialize {
+            what: JSON_FILE,
+            message: "the report head does not end with the verdicts".into(),
+        });
+    };
+    out.write_all(start.as_bytes()).map_err(io)?;
+    let mut first = true;
+    verdicts(&mut |_, rendered| {
+        out.write_all(if first { b"[\n" } else { b",\n" })?;
+        first = false;
+        out.write_all(rendered)
+    })
+    .map_err(io)?;
+    out.write_all(if first { b"[]\n}\n" } else { b"\n  ]\n}\n" })
+        .map_err(io)?;
+    Ok(())
+}
+
+/// The sink writing `<dir>/report.json` at finish. It keeps the verdicts on disk until then.
 pub struct JsonReport {
     path: PathBuf,
     got: Collected,
@@ -90,10 +158,10 @@ impl JsonReport {
 
 impl Sink for JsonReport {
     fn event(&mut self, e: &Event) {
-        self.got.event(e);
+        self.got.event(e, render);
     }
 
-    /// Writes the file once; a second call does nothing.
+    /// Writes the file once; a second call does nothing, a failed one can be retried.
     fn finish(&mut self) -> Result<(), ReportError> {
         if self.written {
             return Ok(());
@@ -103,20 +171,75 @@ impl Sink for JsonReport {
             .run
             .clone()
             .ok_or(ReportError::NotStarted { what: JSON_FILE })?;
-        let report = ReportFile::new(
+        let head = ReportFile {
+            format: FORMAT,
             run,
-            std::mem::take(&mut self.got.verdicts),
-            self.got.elapsed,
-        );
-        let written = report
-            .to_json()
-            .and_then(|text| write_file(&self.path, text.as_bytes()));
-        if written.is_err() {
-            // Keep the verdicts so a retry (to a directory made writable) still has them.
-            self.got.verdicts = report.verdicts;
-        } else {
-            self.written = true;
+            summary: SummaryFile {
+                totals: self.got.summary.totals(),
+                rows: self.got.summary.rows(),
+            },
+            elapsed_ms: self
+                .got
+                .elapsed
+                .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
+            verdicts: Vec::new(),
+        };
+        let (path, spool) = (&self.path, &mut self.got.verdicts);
+        write_file_with(path, |out| {
+            write_json(out, &head, path, |each| spool.for_each_sorted(each))
+        })?;
+        self.written = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{CheckName, CheckOutcome, CheckResult, Observed, Status};
+
+    fn verdict(id: &str, message: &str) -> Verdict {
+        Verdict {
+            case_id: id.into(),
+            operation: "ForgotPassword".into(),
+            group: "valid".into(),
+            label: "base \"request\"\nsecond line".into(),
+            status: Status::Fail,
+            reason: Some("status: expected 200, got 400".into()),
+            checks: vec![CheckResult {
+                check: CheckName::Status,
+                outcome: CheckOutcome::Fail("expected 200".into()),
+            }],
+            observed: Observed {
+                status: Some(400),
+                exception: Some("InvalidParameterException".into()),
+                message: Some(message.into()),
+                content_type: None,
+            },
+            expected: "success (200)".into(),
+            elapsed_ms: 3,
         }
-        written
+    }
+
+    #[test]
+    fn streamed_json_is_serde_jsons_pretty_form() {
+        let run = RunInfo {
+            harness_version: "0.1.0".into(),
+            target: "reference".into(),
+            target_version: None,
+            seed: 1,
+            operations: vec!["ForgotPassword".into()],
+            cases: 2,
+            started: "2026-11-23T00:00:00Z".into(),
+        };
+        for verdicts in [
+            vec![],
+            vec![verdict("00000000000000aa", "a\u{1}b é"), verdict("0a", "x")],
+        ] {
+            let report = ReportFile::new(run.clone(), verdicts, Some(Duration::from_millis(5)));
+            let mut want = serde_json::to_string_pretty(&report).unwrap();
+            want.push('\n');
+            assert_eq!(report.to_json().unwrap(), want);
+        }
     }
 }

@@ -5,10 +5,14 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::XmlString;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event as XmlEvent};
+use quick_xml::Writer;
 
 use super::summary::reason_of;
-use super::{one_line, verdict_order, write_file, Collected, Event, ReportError, RunInfo, Sink};
+use super::{
+    one_line, verdict_order, write_file_with, Collected, Event, ReportError, RunInfo, Sink, Summary,
+};
 use crate::check::{CheckOutcome, Status, Verdict};
 
 /// The file [`JunitReport`] writes in its directory.
@@ -25,74 +29,189 @@ pub fn junit_xml(
 ) -> Result<String, ReportError> {
     let mut sorted: Vec<&Verdict> = verdicts.iter().collect();
     sorted.sort_by(|a, b| verdict_order(a, b));
-    let mut by_op: BTreeMap<&str, Vec<&Verdict>> = BTreeMap::new();
-    for v in sorted {
-        by_op.entry(v.operation.as_str()).or_default().push(v);
+    let summary = Summary::from_verdicts(verdicts.iter());
+    let mut case_ms: BTreeMap<String, u64> = BTreeMap::new();
+    for v in verdicts {
+        *case_ms.entry(v.operation.clone()).or_default() += v.elapsed_ms;
     }
-
-    let mut report = Report::new("cognate");
-    if let Some(e) = elapsed {
-        report.set_time(e);
-    }
-    for (op, vs) in by_op {
-        let mut suite = TestSuite::new(op);
-        suite.add_properties([
-            Property::new("target", run.target.as_str()),
-            Property::new("seed", run.seed.to_string()),
-            Property::new("harness_version", run.harness_version.as_str()),
-        ]);
-        let mut time = Duration::ZERO;
-        for v in vs {
-            let case_time = Duration::from_millis(v.elapsed_ms);
-            time += case_time;
-            let mut tc = TestCase::new(
-                one_line(&format!("{}: {} [{}]", v.group, v.label, v.case_id)),
-                status_of(v),
-            );
-            tc.set_classname(op).set_time(case_time);
-            suite.add_test_case(tc);
+    let totals = Totals {
+        run,
+        summary: &summary,
+        case_ms: &case_ms,
+        elapsed,
+    };
+    let mut out = Vec::new();
+    let mut fragments = Fragments::new();
+    let mut rendered = Vec::new();
+    write_junit(&mut out, &totals, |each| {
+        for v in sorted {
+            rendered.clear();
+            fragments.render(v, &mut rendered);
+            each(&v.operation, &rendered)?;
         }
-        suite.set_time(time);
-        report.add_test_suite(suite);
-    }
-    report.to_string().map_err(|e| ReportError::Serialize {
+        Ok(())
+    })
+    .map_err(|e| ReportError::Serialize {
+        what: JUNIT_FILE,
+        message: e.to_string(),
+    })?;
+    String::from_utf8(out).map_err(|e| ReportError::Serialize {
         what: JUNIT_FILE,
         message: e.to_string(),
     })
 }
 
-fn status_of(v: &Verdict) -> TestCaseStatus {
-    let reason = one_line(&reason_of(v));
+/// What the suite and report headers say, known before the first test case is written.
+struct Totals<'a> {
+    run: &'a RunInfo,
+    summary: &'a Summary,
+    case_ms: &'a BTreeMap<String, u64>,
+    elapsed: Option<Duration>,
+}
+
+/// Test cases rendered one at a time, each as the bytes it has inside its suite: a writer kept
+/// two elements deep, so indentation matches the whole file's.
+struct Fragments(Writer<Vec<u8>>);
+
+impl Fragments {
+    fn new() -> Fragments {
+        let mut w = Writer::new_with_indent(Vec::new(), b' ', 4);
+        for tag in ["testsuites", "testsuite"] {
+            // Into a Vec: cannot fail.
+            let _ = w.write_event(XmlEvent::Start(BytesStart::new(tag)));
+        }
+        w.get_mut().clear();
+        Fragments(w)
+    }
+
+    fn render(&mut self, v: &Verdict, out: &mut Vec<u8>) {
+        let _ = test_case(&mut self.0, v);
+        out.append(self.0.get_mut());
+    }
+}
+
+/// junit.xml, in quick-junit's layout (the same writer, indentation and text cleaning), which
+/// parses it back. `cases` hands over every rendered test case with its operation, in file
+/// order.
+fn write_junit(
+    out: &mut dyn std::io::Write,
+    t: &Totals<'_>,
+    cases: impl FnOnce(&mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut w = Writer::new_with_indent(out, b' ', 4);
+    w.write_event(XmlEvent::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let totals = t.summary.totals();
+    let mut root = BytesStart::new("testsuites");
+    root.extend_attributes([
+        ("name", "cognate"),
+        ("tests", totals.total().to_string().as_str()),
+        ("failures", totals.fail.to_string().as_str()),
+        ("errors", totals.error.to_string().as_str()),
+    ]);
+    if let Some(e) = t.elapsed {
+        root.push_attribute(("time", seconds(e).as_str()));
+    }
+    w.write_event(XmlEvent::Start(root))?;
+    let mut suite: Option<String> = None;
+    cases(&mut |op, fragment| {
+        if suite.as_deref() != Some(op) {
+            if suite.is_some() {
+                w.write_event(XmlEvent::End(BytesEnd::new("testsuite")))?;
+            }
+            start_suite(&mut w, t, op)?;
+            suite = Some(op.to_owned());
+        }
+        w.get_mut().write_all(fragment)
+    })?;
+    if suite.is_some() {
+        w.write_event(XmlEvent::End(BytesEnd::new("testsuite")))?;
+    }
+    w.write_event(XmlEvent::End(BytesEnd::new("testsuites")))?;
+    w.write_event(XmlEvent::Eof)?;
+    w.write_indent()
+}
+
+fn start_suite<W: std::io::Write>(
+    w: &mut Writer<W>,
+    t: &Totals<'_>,
+    op: &str,
+) -> std::io::Result<()> {
+    let c = t.summary.operation_totals(op);
+    let time = Duration::from_millis(t.case_ms.get(op).copied().unwrap_or(0));
+    let mut tag = BytesStart::new("testsuite");
+    tag.extend_attributes([
+        ("name", clean(op).as_str()),
+        ("tests", c.total().to_string().as_str()),
+        ("disabled", c.skip.to_string().as_str()),
+        ("errors", c.error.to_string().as_str()),
+        ("failures", c.fail.to_string().as_str()),
+        ("time", seconds(time).as_str()),
+    ]);
+    w.write_event(XmlEvent::Start(tag))?;
+    w.write_event(XmlEvent::Start(BytesStart::new("properties")))?;
+    for (name, value) in [
+        ("target", clean(&t.run.target)),
+        ("seed", t.run.seed.to_string()),
+        ("harness_version", clean(&t.run.harness_version)),
+    ] {
+        let mut p = BytesStart::new("property");
+        p.extend_attributes([("name", name), ("value", value.as_str())]);
+        w.write_event(XmlEvent::Empty(p))?;
+    }
+    w.write_event(XmlEvent::End(BytesEnd::new("properties")))
+}
+
+fn test_case<W: std::io::Write>(w: &mut Writer<W>, v: &Verdict) -> std::io::Result<()> {
+    let name = clean(&one_line(&format!(
+        "{}: {} [{}]",
+        v.group, v.label, v.case_id
+    )));
+    let mut tag = BytesStart::new("testcase");
+    tag.extend_attributes([
+        ("name", name.as_str()),
+        ("classname", clean(&v.operation).as_str()),
+        (
+            "time",
+            seconds(Duration::from_millis(v.elapsed_ms)).as_str(),
+        ),
+    ]);
+    w.write_event(XmlEvent::Start(tag))?;
+    let reason = clean(&one_line(&reason_of(v)));
     match v.status {
-        Status::Pass => TestCaseStatus::success(),
+        Status::Pass => {}
         Status::Skip => {
-            let mut s = TestCaseStatus::skipped();
-            s.set_message(&reason);
-            s
+            let mut s = BytesStart::new("skipped");
+            s.push_attribute(("message", reason.as_str()));
+            w.write_event(XmlEvent::Empty(s))?;
         }
         Status::Fail | Status::Error => {
-            let kind = if v.status == Status::Fail {
-                NonSuccessKind::Failure
+            let (tag_name, fallback) = if v.status == Status::Fail {
+                ("failure", "contract")
             } else {
-                NonSuccessKind::Error
+                ("error", "runtime")
             };
             let ty = v
                 .checks
                 .iter()
                 .find(|c| matches!(c.outcome, CheckOutcome::Fail(_)))
-                .map(|c| c.check.as_str())
-                .unwrap_or(if v.status == Status::Fail {
-                    "contract"
-                } else {
-                    "runtime"
-                });
-            let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(&reason)
-                .set_type(ty)
-                .set_description(details(v));
-            s
+                .map_or(fallback, |c| c.check.as_str());
+            let mut s = BytesStart::new(tag_name);
+            s.extend_attributes([("message", reason.as_str()), ("type", ty)]);
+            w.write_event(XmlEvent::Start(s))?;
+            w.write_event(XmlEvent::Text(BytesText::new(&clean(&details(v)))))?;
+            w.write_event(XmlEvent::End(BytesEnd::new(tag_name)))?;
         }
     }
+    w.write_event(XmlEvent::End(BytesEnd::new("testcase")))
+}
+
+/// Text as quick-junit cleans it: no ANSI escapes, no character XML cannot hold.
+fn clean(s: &str) -> String {
+    XmlString::new(s).as_str().to_owned()
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
 }
 
 /// Expected, observed and the per-check outcomes, one per line.
@@ -123,10 +242,11 @@ fn details(v: &Verdict) -> String {
     d
 }
 
-/// The sink writing `<dir>/junit.xml` at finish. It keeps every verdict until then.
+/// The sink writing `<dir>/junit.xml` at finish. It keeps the verdicts on disk until then.
 pub struct JunitReport {
     path: PathBuf,
     got: Collected,
+    fragments: Fragments,
     written: bool,
 }
 
@@ -136,6 +256,7 @@ impl JunitReport {
         JunitReport {
             path: dir.as_ref().join(JUNIT_FILE),
             got: Collected::default(),
+            fragments: Fragments::new(),
             written: false,
         }
     }
@@ -148,22 +269,35 @@ impl JunitReport {
 
 impl Sink for JunitReport {
     fn event(&mut self, e: &Event) {
-        self.got.event(e);
+        let fragments = &mut self.fragments;
+        self.got.event(e, |v, out| fragments.render(v, out));
     }
 
-    /// Writes the file once; a second call does nothing.
+    /// Writes the file once; a second call does nothing, a failed one can be retried.
     fn finish(&mut self) -> Result<(), ReportError> {
         if self.written {
             return Ok(());
         }
-        let run = self
-            .got
+        let got = &mut self.got;
+        let run = got
             .run
             .as_ref()
             .ok_or(ReportError::NotStarted { what: JUNIT_FILE })?;
-        let xml = junit_xml(run, &self.got.verdicts, self.got.elapsed)?;
-        write_file(&self.path, xml.as_bytes())?;
-        self.got.verdicts = Vec::new();
+        let totals = Totals {
+            run,
+            summary: &got.summary,
+            case_ms: &got.case_ms,
+            elapsed: got.elapsed,
+        };
+        let (path, spool) = (&self.path, &mut got.verdicts);
+        write_file_with(path, |out| {
+            write_junit(out, &totals, |each| spool.for_each_sorted(each)).map_err(|source| {
+                ReportError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            })
+        })?;
         self.written = true;
         Ok(())
     }

@@ -169,11 +169,12 @@ pub fn markdown(summary: &Summary) -> String {
                 md_code(&shorten(&one_line(&f.reason), MAX_REASON))
             );
         }
-        if failures.len() > MAX_FAILURES {
+        let all = totals.fail + totals.error;
+        if all > MAX_FAILURES {
             let _ = writeln!(
                 out,
                 "- ... and {} more (see report.json)",
-                failures.len() - MAX_FAILURES
+                all - MAX_FAILURES
             );
         }
     }

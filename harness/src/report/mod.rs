@@ -10,6 +10,8 @@
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
+//! They keep the verdicts on disk until they write, and write them one at a time, so memory stays
+//! flat in the number of cases.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
 mod conformance;
@@ -18,15 +20,18 @@ mod junit;
 mod markdown;
 mod normalise;
 mod snapshot;
+mod spool;
 mod summary;
 mod terminal;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::check::Verdict;
+use spool::Spool;
 
 pub use conformance::{conformance_markdown, NamedReport};
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
@@ -37,7 +42,7 @@ pub use snapshot::{
     case_block, render_snapshot, snapshot_diff, Change, Changes, FileOutcome, SnapshotHandle,
     SnapshotMode, SnapshotOutcome, SnapshotSink, SNAPSHOT_EXT, SNAPSHOT_FORMAT,
 };
-pub use summary::{group_rank, Counts, Failure, Row, Summary};
+pub use summary::{group_rank, Counts, Failure, Row, Summary, KEPT_FAILURES};
 pub use terminal::{render_summary, render_summary_with, Terminal, DEFAULT_MAX_FAILURES};
 
 /// What a run is: the header of every report.
@@ -58,20 +63,36 @@ pub struct RunInfo {
     pub started: String,
 }
 
-/// What a file sink keeps of the event stream until it writes: the run, every verdict, the
-/// elapsed time.
-#[derive(Debug, Default)]
+/// What a file sink keeps of the event stream until it writes: the run, the verdicts (rendered,
+/// on disk), their summary and case times, the elapsed time.
+#[derive(Default)]
 pub(crate) struct Collected {
     pub run: Option<RunInfo>,
-    pub verdicts: Vec<Verdict>,
+    pub verdicts: Spool,
+    pub summary: Summary,
+    /// The sum of the cases' times per operation.
+    pub case_ms: BTreeMap<String, u64>,
     pub elapsed: Option<Duration>,
+    rendered: Vec<u8>,
 }
 
 impl Collected {
-    pub fn event(&mut self, e: &Event) {
+    /// Takes an event; a verdict is spooled as `render` writes it.
+    pub fn event(&mut self, e: &Event, render: impl FnOnce(&Verdict, &mut Vec<u8>)) {
+        self.summary.event(e);
         match e {
             Event::Started(run) => self.run = Some(run.clone()),
-            Event::Finished(v) => self.verdicts.push(v.clone()),
+            Event::Finished(v) => {
+                self.rendered.clear();
+                render(v, &mut self.rendered);
+                self.verdicts.push(&v.operation, &v.case_id, &self.rendered);
+                match self.case_ms.get_mut(&v.operation) {
+                    Some(ms) => *ms += v.elapsed_ms,
+                    None => {
+                        self.case_ms.insert(v.operation.clone(), v.elapsed_ms);
+                    }
+                }
+            }
             Event::Done { elapsed } => self.elapsed = Some(*elapsed),
         }
     }
@@ -175,6 +196,39 @@ pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), Rep
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes a file through `write`, into `<path>.partial` first and renamed at the end, so a
+/// failed or interrupted write never leaves a truncated report under the real name.
+pub(crate) fn write_file_with(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    use std::io::Write as _;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(&partial).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = write(&mut out).and_then(|()| out.flush().map_err(io));
+    drop(out);
+    match written {
+        Ok(()) => std::fs::rename(&partial, path).map_err(io),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
 }
 
 /// Verdicts in file order: operation, then case id (group and label break ties).

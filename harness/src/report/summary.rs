@@ -83,8 +83,12 @@ pub fn group_rank(group: &str) -> (usize, &str) {
     }
 }
 
-/// Counts per (operation, group) × status and the failing cases. Memory grows with the number
-/// of rows and failures, not with the number of verdicts.
+/// How many failing cases a summary keeps in detail: the first ones in [`Summary::failures`]
+/// order. Reports list fewer; report.json and junit.xml have every one.
+pub const KEPT_FAILURES: usize = 1_000;
+
+/// Counts per (operation, group) × status and the first [`KEPT_FAILURES`] failing cases. Memory
+/// grows with the number of rows, not with the number of verdicts.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
     run: Option<RunInfo>,
@@ -120,14 +124,21 @@ impl Summary {
         self.totals.add(v.status);
         match v.status {
             Status::Pass => {}
-            Status::Fail | Status::Error => self.failures.push(Failure {
-                status: v.status,
-                case_id: v.case_id.clone(),
-                operation: v.operation.clone(),
-                group: v.group.clone(),
-                label: v.label.clone(),
-                reason: reason_of(v),
-            }),
+            Status::Fail | Status::Error => {
+                self.failures.push(Failure {
+                    status: v.status,
+                    case_id: v.case_id.clone(),
+                    operation: v.operation.clone(),
+                    group: v.group.clone(),
+                    label: v.label.clone(),
+                    reason: reason_of(v),
+                });
+                // Trimmed in batches, so keeping the first ones costs O(log n) a failure.
+                if self.failures.len() >= 2 * KEPT_FAILURES {
+                    self.failures.sort_by(failure_order);
+                    self.failures.truncate(KEPT_FAILURES);
+                }
+            }
             Status::Skip => *self.skipped.entry(reason_of(v)).or_default() += 1,
         }
     }
@@ -187,12 +198,12 @@ impl Summary {
         rows
     }
 
-    /// Failed and unjudged cases: failures first, then errors, each by operation and case id.
+    /// Failed and unjudged cases: failures first, then errors, each by operation and case id;
+    /// the first [`KEPT_FAILURES`] of them (`totals().fail + totals().error` counts them all).
     pub fn failures(&self) -> Vec<&Failure> {
         let mut f: Vec<&Failure> = self.failures.iter().collect();
-        f.sort_by(|a, b| {
-            (a.status, &a.operation, &a.case_id).cmp(&(b.status, &b.operation, &b.case_id))
-        });
+        f.sort_by(|a, b| failure_order(a, b));
+        f.truncate(KEPT_FAILURES);
         f
     }
 
@@ -222,6 +233,16 @@ impl Sink for Summary {
             Event::Done { elapsed } => self.elapsed = Some(*elapsed),
         }
     }
+}
+
+fn failure_order(a: &Failure, b: &Failure) -> std::cmp::Ordering {
+    (a.status, &a.operation, &a.case_id, &a.group, &a.label).cmp(&(
+        b.status,
+        &b.operation,
+        &b.case_id,
+        &b.group,
+        &b.label,
+    ))
 }
 
 /// The verdict's reason, or for a verdict without one the first failing check (first skipped

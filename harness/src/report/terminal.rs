@@ -131,8 +131,9 @@ fn render(summary: &Summary, max_failures: usize, result: bool) -> String {
             );
             let _ = writeln!(out, "         {}", clean(&f.reason));
         }
-        if failures.len() > max_failures {
-            let _ = writeln!(out, "  ... and {} more", failures.len() - max_failures);
+        let all = totals.fail + totals.error;
+        if all > max_failures {
+            let _ = writeln!(out, "  ... and {} more", all - max_failures);
         }
     }
 
