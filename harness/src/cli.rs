@@ -47,12 +47,28 @@ const AFTER_HELP: &str = "Exit codes:
   3  runtime: the target could not be reached or provisioned, a report or snapshot
      could not be read or written
   4  contract failures: at least one case failed (not with run --snapshot); fuzz: at least
-     one new finding
+     one new finding of a non-timing kind (see fuzz --help)
   5  drift: the answers differ from the snapshots (run --snapshot), or committed files
      differ from what the command produces (schemas import --check)
 
 With --snapshot DIR, the committed snapshots are the baseline: failing cases they record
 are known divergences, and only a difference from them (drift) fails the run.";
+
+const FUZZ_AFTER_HELP: &str = "Findings: server_error (a 5xx), envelope (an answer outside \
+awsJson1_1), and the timing kinds hang (no answer within --timeout-ms), dropped (a well-framed \
+request's connection closed without an answer) and unresponsive (the target stopped answering).
+Timing kinds depend on load and connection handling as much as on the request: they are \
+reported, never compared with the baseline, and never fail the run.
+
+Baselines: with --baseline FILE, findings whose signature FILE lists are known and do not fail \
+the run; only a new finding of a non-timing kind exits 4. FILE is a baseline written by \
+--update or a fuzz-summary.json. --baseline FILE --update records this run's non-timing \
+findings into FILE and exits 0. A run bounded by --max-requests with a fixed --seed draws the \
+same requests every time, so against the same target version it finds the same signatures; \
+a run cut short by --duration finds fewer.
+
+Exit codes: 0 no new finding (or --update), 1 usage, 2 unreadable baseline, 3 target \
+unreachable or output not writable, 4 at least one new non-timing finding.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -64,6 +80,7 @@ pub enum Command {
     /// Re-send one case by id (or a fuzz finding's reproducer) and print what came back.
     Replay(ReplayArgs),
     /// Fuzz an endpoint's request parser with mutated requests; save findings as reproducers.
+    #[command(after_help = FUZZ_AFTER_HELP)]
     Fuzz(FuzzArgs),
     /// Run the embedded reference target on 127.0.0.1 until interrupted.
     Serve(ServeArgs),
@@ -217,18 +234,23 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// `reference` (the embedded target, started in-process) or an http:// URL such as
-    /// http://127.0.0.1:5000.
+    /// `reference` (the embedded target, started in-process), a profile of cognate.toml
+    /// (`moto`, `cognito-local`: its URL; its reset endpoint is called first), or an http://
+    /// URL such as http://127.0.0.1:5000. Plain http:// only: the fuzzer speaks no TLS.
     #[arg(long, default_value = "reference")]
     pub target: String,
+    /// The profiles file (default: cognate.toml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Allow a target outside 127.0.0.0/8, ::1 and localhost (a live service).
     #[arg(long)]
     pub allow_live: bool,
     /// How long to fuzz: 500ms, 10s, 2m, 1h (a bare number is seconds).
     #[arg(long, default_value = "60s", value_parser = duration_arg)]
     pub duration: Duration,
-    /// Requests to send at most, minimisation and liveness checks included.
-    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    /// Mutated requests to send at most; minimisation (at most 200 a finding) and liveness
+    /// checks come on top, so the same seed and bound draw the same requests every time.
+    #[arg(long, default_value_t = FUZZ_UNBOUNDED, value_name = "N")]
     pub max_requests: u64,
     /// Seed of the mutation stream: the same seed sends the same requests.
     #[arg(long, default_value_t = 1)]
@@ -242,12 +264,17 @@ pub struct FuzzArgs {
     /// Operation to fuzz (repeatable). Default: every operation of the model.
     #[arg(long = "operation", value_name = "NAME")]
     pub operations: Vec<String>,
-    /// Reproducers to save at most; further distinct findings are only counted.
+    /// Reproducers to save at most, for timing and other kinds each; further distinct findings
+    /// are only counted, and not compared with the baseline.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_findings: usize,
-    /// A fuzz-summary.json whose findings are known: they are reported but do not fail the run.
+    /// A baseline (written by --update) or a fuzz-summary.json whose findings are known: they
+    /// are reported but do not fail the run.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Write this run's non-timing findings into the --baseline file instead of comparing.
+    #[arg(long, requires = "baseline")]
+    pub update: bool,
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
@@ -345,7 +372,11 @@ impl CliError {
             | CliError::Config(_)
             | CliError::BadReport { .. }
             | CliError::Reproducer { .. }
-            | CliError::NetFuzz(NetFuzzError::NoOperations) => ExitCode::BadInput,
+            | CliError::NetFuzz(
+                NetFuzzError::NoOperations
+                | NetFuzzError::Baseline { .. }
+                | NetFuzzError::Read { .. },
+            ) => ExitCode::BadInput,
             CliError::NetFuzz(NetFuzzError::Scheme(_) | NetFuzzError::BadUrl(_)) => ExitCode::Usage,
             CliError::NoSuchCase { .. }
             | CliError::DuplicateReport(_)
@@ -376,10 +407,14 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `run` and `replay` drive their requests from one thread: on a multi-threaded runtime every
+    // answer is handed across threads, which costs more than checking it. The embedded target
+    // they start runs on a thread of its own.
+    let mut builder = match cli.command {
+        Command::Run(_) | Command::Replay(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -436,23 +471,43 @@ fn operations(sel: &Selection, cat: &Catalogue) -> Result<Vec<String>, CliError>
     Ok(ops)
 }
 
-/// The cases of a selection, in generation order.
-fn generate_all(sel: &Selection) -> Result<(&'static Catalogue, Vec<String>, Vec<Case>), CliError> {
-    let cat = catalogue(sel)?;
-    let contract = match &sel.expectations {
-        Some(dir) => Contract::load_dir(dir, cat)?,
-        None => Contract::embedded(cat)?,
-    };
-    let ops = operations(sel, cat)?;
-    let opts = Options {
-        seed: sel.seed,
-        extra: sel.extra,
-    };
-    let mut cases = Vec::new();
-    for op in &ops {
-        cases.extend(generate::cases(cat, &contract, op, opts)?);
+/// A selection made ready to generate: the catalogue, the operations, the contract data. The
+/// cases themselves are drawn lazily from [`Selected::cases`].
+struct Selected {
+    cat: &'static Catalogue,
+    ops: Vec<String>,
+    contract: Contract,
+    opts: Options,
+}
+
+impl Selected {
+    fn new(sel: &Selection) -> Result<Selected, CliError> {
+        let cat = catalogue(sel)?;
+        let contract = match &sel.expectations {
+            Some(dir) => Contract::load_dir(dir, cat)?,
+            None => Contract::embedded(cat)?,
+        };
+        let ops = operations(sel, cat)?;
+        Ok(Selected {
+            cat,
+            ops,
+            contract,
+            opts: Options {
+                seed: sel.seed,
+                extra: sel.extra,
+            },
+        })
     }
-    Ok((cat, ops, cases))
+
+    /// How many cases are planned, and the cases in generation order, built as they are taken.
+    fn cases(&self) -> Result<(usize, impl Iterator<Item = Case> + '_), CliError> {
+        Ok(generate::stream(
+            self.cat,
+            &self.contract,
+            &self.ops,
+            self.opts,
+        )?)
+    }
 }
 
 /// A started target: where it is, what the profile says about it, and the in-process server to
@@ -483,8 +538,7 @@ impl Started {
         };
         if args.target == "reference" {
             let r = Arc::new(Reference::new(cat));
-            let server = reference::spawn(r.clone(), ([127, 0, 0, 1], 0).into())
-                .await
+            let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
                 .map_err(CliError::Serve)?;
             return Ok(Started {
                 name: "reference".into(),
@@ -574,11 +628,13 @@ impl Started {
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
-    let (cat, ops, cases) = generate_all(&a.selection)?;
-    let stateful = Stateful::new(&a.stateful, cat, &ops, a.selection.seed)?;
+    let selected = Selected::new(&a.selection)?;
+    let (cat, ops) = (selected.cat, &selected.ops);
+    let cases = selected.cases()?;
+    let stateful = Stateful::new(&a.stateful, cat, ops, a.selection.seed)?;
     let started = Started::start(&a.target, cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
-    let result = run_against(&a, &started, &ops, &cases, checker, &stateful).await;
+    let result = run_against(&a, &started, ops, cases, checker, &stateful).await;
     started.stop().await;
     let (summary, snapshot) = result?;
     Ok(match snapshot {
@@ -640,7 +696,7 @@ async fn run_against(
     a: &RunArgs,
     started: &Started,
     ops: &[String],
-    cases: &[Case],
+    (planned, cases): (usize, impl Iterator<Item = Case>),
     checker: Checker,
     stateful: &Stateful,
 ) -> Result<(Summary, Option<SnapshotOutcome>), CliError> {
@@ -653,7 +709,7 @@ async fn run_against(
         "target {}{version} at {}: {} cases, {} stateful steps, seed {}",
         started.name,
         started.url,
-        cases.len(),
+        planned,
         stateful.planned(),
         a.selection.seed
     );
@@ -688,7 +744,7 @@ async fn run_against(
         target_version: started.version.clone(),
         seed: a.selection.seed,
         operations: ops.to_vec(),
-        cases: cases.len() + stateful.planned(),
+        cases: planned + stateful.planned(),
         started: now_rfc3339(),
     }));
     let t0 = Instant::now();
@@ -758,9 +814,12 @@ fn now_rfc3339() -> String {
 }
 
 fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
-    let (_, _, cases) = generate_all(&a.selection)?;
-    let mut out = String::new();
-    for c in &cases {
+    use std::io::Write as _;
+    let selected = Selected::new(&a.selection)?;
+    let (_, cases) = selected.cases()?;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = String::new();
+    for c in cases {
         let mut v = serde_json::json!({
             "id": c.id,
             "operation": c.operation,
@@ -772,13 +831,15 @@ fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
         if a.bodies {
             v["request"] = serde_json::to_value(&c.request).unwrap_or_default();
         }
-        out.push_str(&v.to_string());
-        out.push('\n');
+        line.clear();
+        line.push_str(&v.to_string());
+        line.push('\n');
+        // A closed pipe (`| head`) is not an error worth reporting, only a reason to stop.
+        if stdout.write_all(line.as_bytes()).is_err() {
+            return Ok(ExitCode::Pass);
+        }
     }
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
     Ok(ExitCode::Pass)
 }
 
@@ -817,13 +878,15 @@ fn find_stateful(
 const REPLAY_SEQUENCES: usize = 10_000;
 
 async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
-    let (cat, _, cases) = generate_all(&a.selection)?;
+    let selected = Selected::new(&a.selection)?;
+    let cat = selected.cat;
+    let (count, mut cases) = selected.cases()?;
     let case_id = a.case_id.clone().unwrap_or_default();
-    let what = match cases.iter().find(|c| c.id == case_id) {
-        Some(c) => ReplayTarget::Case(Box::new(c.clone())),
+    let what = match cases.find(|c| c.id == case_id) {
+        Some(c) => ReplayTarget::Case(Box::new(c)),
         None => find_stateful(&a, &case_id, cat)?.ok_or_else(|| CliError::NoSuchCase {
             id: case_id.clone(),
-            count: cases.len(),
+            count,
             seed: a.selection.seed,
         })?,
     };
@@ -1124,48 +1187,67 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
             })
             .collect::<Result<_, _>>()?
     };
-    let baseline = match &a.baseline {
-        None => Default::default(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            serde_json::from_str::<netfuzz::SummaryFile>(&text)
-                .map_err(|e| CliError::Reproducer {
-                    path: path.display().to_string(),
-                    reason: format!("not a fuzz-summary.json: {e}"),
-                })?
-                .signatures()
-        }
+    let known = match (&a.baseline, a.update) {
+        (Some(path), false) => netfuzz::Known::read(path)?,
+        _ => netfuzz::Known::default(),
     };
-    let started = start_url(&a.target, a.allow_live, cat).await?;
+    let max_requests = a.max_requests.max(1);
+    // A baseline recorded with another seed or bound lists other findings; say so, since every
+    // difference would then read as new or missing.
+    if known.seed.is_some_and(|s| s != a.seed)
+        || known.max_requests.is_some_and(|m| m != max_requests)
+    {
+        eprintln!(
+            "warning: the baseline was recorded with --seed {} --max-requests {}, this run uses \
+             --seed {} --max-requests {}",
+            known.seed.unwrap_or_default(),
+            known.max_requests.unwrap_or_default(),
+            a.seed,
+            max_requests
+        );
+    }
+    let targs = TargetArgs {
+        target: a.target.clone(),
+        config: a.config.clone(),
+        allow_live: a.allow_live,
+        region: None,
+        concurrency: 1,
+        timeout_ms: a.timeout_ms,
+        code_command: None,
+    };
+    let started = Started::start(&targs, cat).await?;
     let result = async {
+        // A profile's reset (moto's in-memory state) first, so that earlier runs' state does
+        // not change what this one finds.
+        if let Some(path) = &started.reset {
+            target::reset(&started.client(&targs)?, path).await?;
+        }
         let target = netfuzz::Target::resolve(&started.url).await?;
         let cfg = netfuzz::Config {
             seed: a.seed,
             duration: a.duration,
-            max_requests: a.max_requests.max(1),
+            max_requests,
             timeout: Duration::from_millis(a.timeout_ms.max(1)),
             max_findings: a.max_findings,
         };
         eprintln!(
-            "fuzzing {} ({} operations, seed {}) for up to {:.1} s or {} requests",
+            "fuzzing {} ({} operations, seed {}) for up to {:.1} s or {} mutated requests",
             a.target,
             ops.len(),
             a.seed,
             a.duration.as_secs_f64(),
-            a.max_requests
+            max_requests
         );
         Ok::<_, CliError>(netfuzz::run(&target, cat, &ops, &cfg).await?)
     }
     .await;
     started.stop().await;
     let result = result?;
-    let summary = netfuzz::write_results(&a.out, &a.target, a.seed, &result, &baseline)?;
+    let summary = netfuzz::write_results(&a.out, &a.target, a.seed, &result, &known.signatures)?;
     println!(
-        "cognate fuzz: {} requests in {:.1} s ({} req/s) against {}, seed {}",
+        "cognate fuzz: {} requests ({} mutated) in {:.1} s ({} req/s) against {}, seed {}",
         summary.requests,
+        summary.mutated,
         result.elapsed.as_secs_f64(),
         summary.requests_per_second,
         a.target,
@@ -1173,48 +1255,97 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
     );
     if let Some(why) = &summary.stopped {
         println!("stopped early: {why}");
+    } else if summary.mutated < max_requests && a.max_requests < FUZZ_UNBOUNDED {
+        println!(
+            "note: --duration ran out after {} of {max_requests} mutated requests; a run cut \
+             short by time may find fewer than the baseline lists",
+            summary.mutated
+        );
     }
-    if summary.occurrences.is_empty() {
-        println!("no findings");
-    } else {
-        let by_kind: Vec<String> = summary
-            .occurrences
-            .iter()
-            .map(|(k, n)| format!("{} {n}", k.as_str()))
-            .collect();
-        println!("findings, every occurrence: {}", by_kind.join(", "));
-        println!("reproducers in {}:", a.out.display());
-        for f in &summary.findings {
-            let known = if f.known { " (known)" } else { "" };
-            println!(
-                "  {:<13} {}{known}\n                {}  {}",
-                f.kind.as_str(),
-                crate::report::one_line(&f.signature),
-                f.file,
-                crate::report::one_line(&f.detail)
-            );
-        }
-    }
+    print_findings(&a, &summary);
     eprintln!("summary: {}", a.out.join(netfuzz::SUMMARY_FILE).display());
-    let new = summary.findings.iter().filter(|f| !f.known).count();
-    Ok(if new > 0 {
+    if let (true, Some(path)) = (a.update, a.baseline.as_deref()) {
+        let baseline = netfuzz::Baseline::from_summary(&summary, max_requests);
+        baseline.write(path)?;
+        println!(
+            "baseline {} recorded: {} finding(s)",
+            path.display(),
+            baseline.findings.len()
+        );
+        return Ok(ExitCode::Pass);
+    }
+    Ok(if summary.new_findings().next().is_some() {
         ExitCode::ContractFailure
     } else {
         ExitCode::Pass
     })
 }
 
-/// The reference target started in-process, a profile of cognate.toml, or a URL checked
+/// `--max-requests`' default: a run bounded by time alone.
+const FUZZ_UNBOUNDED: u64 = 1_000_000;
+
+/// The findings on the terminal: new ones and timing ones in full, known ones counted (the
+/// summary file lists them all).
+fn print_findings(a: &FuzzArgs, summary: &netfuzz::SummaryFile) {
+    if summary.occurrences.is_empty() {
+        println!("no findings");
+        return;
+    }
+    let by_kind: Vec<String> = summary
+        .occurrences
+        .iter()
+        .map(|(k, n)| format!("{} {n}", k.as_str()))
+        .collect();
+    println!("findings, every occurrence: {}", by_kind.join(", "));
+    let new = summary.new_findings().count();
+    let known = summary.findings.iter().filter(|f| f.known).count();
+    let timing = summary.findings.iter().filter(|f| f.timing).count();
+    println!(
+        "distinct: {new} new, {known} known (in the baseline), {timing} of a timing kind \
+         (reported, never fail the run); reproducers in {}",
+        a.out.display()
+    );
+    // With --update every finding is "new" against the baseline being replaced: the file
+    // lists them instead.
+    for f in summary.findings.iter().filter(|f| !f.known && !a.update) {
+        let label = if f.timing { "timing" } else { "NEW" };
+        println!(
+            "  {label:<6} {:<13} {}\n                       {}  {}",
+            f.kind.as_str(),
+            crate::report::one_line(&f.signature),
+            f.file,
+            crate::report::one_line(&f.detail)
+        );
+    }
+    if summary.not_saved > 0 {
+        println!(
+            "{} more distinct finding(s) past --max-findings {}: counted, not saved or compared",
+            summary.not_saved, a.max_findings
+        );
+    }
+    if a.baseline.is_some() && !summary.baseline_missing.is_empty() {
+        println!(
+            "{} baseline finding(s) not found this run (fixed, or not reached):",
+            summary.baseline_missing.len()
+        );
+        for s in &summary.baseline_missing {
+            println!("  {}", crate::report::one_line(s));
+        }
+    }
+}
+
+/// The reference target started in-process, a profile of the profiles file, or a URL checked
 /// against `--allow-live`.
 async fn start_url(
     target: &str,
+    config: Option<&Path>,
     allow_live: bool,
     cat: &'static Catalogue,
 ) -> Result<Started, CliError> {
     Started::start(
         &TargetArgs {
             target: target.to_owned(),
-            config: None,
+            config: config.map(Path::to_path_buf),
             allow_live,
             region: None,
             concurrency: 1,
@@ -1241,7 +1372,13 @@ async fn replay_reproducer(a: &ReplayArgs, file: &Path) -> Result<ExitCode, CliE
         .request()
         .map_err(|e| bad(format!("request_base64: {e}")))?;
     let cat = Catalogue::embedded();
-    let started = start_url(&a.target.target, a.target.allow_live, cat).await?;
+    let started = start_url(
+        &a.target.target,
+        a.target.config.as_deref(),
+        a.target.allow_live,
+        cat,
+    )
+    .await?;
     let result = async {
         let target = netfuzz::Target::resolve(&started.url).await?;
         let timeout = Duration::from_millis(a.target.timeout_ms.max(1));

@@ -2,6 +2,7 @@
 //! the [`Exchange`]. One keep-alive client, bounded concurrency, a timeout per request, SigV4 for
 //! the operations that need it. Placeholders are filled here, from the provisioned fixture.
 
+use std::borrow::Borrow;
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::stream::{self, StreamExt};
@@ -187,33 +188,17 @@ impl Client {
 
     /// Sends one request, body and headers exactly as given (after placeholders are filled).
     pub async fn send(&self, case_id: &str, request: &Request, fill: &dyn Fill) -> Exchange {
-        let body = fill_placeholders(&request.body, fill).into_bytes();
-        let mut headers: Vec<(String, String)> = Vec::new();
-        if let Some(t) = &request.target {
-            headers.push(("x-amz-target".into(), t.clone()));
+        let (sent, signed) = self.wire(request, fill);
+        if let Err(e) = signed {
+            return Exchange {
+                case_id: case_id.to_owned(),
+                sent,
+                result: Err(TransportError::Other(format!("signing failed: {e}"))),
+                elapsed: Duration::ZERO,
+            };
         }
-        if let Some(ct) = &request.content_type {
-            headers.push(("content-type".into(), ct.clone()));
-        }
-        if request.signed {
-            match self.sign(&headers, &body) {
-                Ok(extra) => headers.extend(extra),
-                Err(e) => {
-                    return Exchange {
-                        case_id: case_id.to_owned(),
-                        sent: Sent {
-                            url: self.url.clone(),
-                            headers,
-                            body,
-                        },
-                        result: Err(TransportError::Other(format!("signing failed: {e}"))),
-                        elapsed: Duration::ZERO,
-                    }
-                }
-            }
-        }
-        let mut rb = self.http.post(&self.url).body(body.clone());
-        for (k, v) in &headers {
+        let mut rb = self.http.post(&self.url).body(sent.body.clone());
+        for (k, v) in &sent.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
         let started = Instant::now();
@@ -243,14 +228,44 @@ impl Client {
         };
         Exchange {
             case_id: case_id.to_owned(),
-            sent: Sent {
-                url: self.url.clone(),
-                headers,
-                body,
-            },
+            sent,
             result,
             elapsed: started.elapsed(),
         }
+    }
+
+    /// What [`Client::send`] puts on the wire for `request`: placeholders filled, `X-Amz-Target`
+    /// and `Content-Type` as the request gives them, SigV4 headers when it is signed. For sending
+    /// the same bytes another way (the throughput bench's plain-HTTP ceiling); an `Err` is why
+    /// signing failed.
+    pub fn prepare(&self, request: &Request, fill: &dyn Fill) -> Result<Sent, String> {
+        let (sent, signed) = self.wire(request, fill);
+        signed.map(|()| sent)
+    }
+
+    /// The request as it goes out, and whether signing it worked (unsigned headers on failure).
+    fn wire(&self, request: &Request, fill: &dyn Fill) -> (Sent, Result<(), String>) {
+        let body = fill_placeholders(&request.body, fill).into_bytes();
+        let mut headers: Vec<(String, String)> = Vec::new();
+        if let Some(t) = &request.target {
+            headers.push(("x-amz-target".into(), t.clone()));
+        }
+        if let Some(ct) = &request.content_type {
+            headers.push(("content-type".into(), ct.clone()));
+        }
+        let mut signed = Ok(());
+        if request.signed {
+            match self.sign(&headers, &body) {
+                Ok(extra) => headers.extend(extra),
+                Err(e) => signed = Err(e),
+            }
+        }
+        let sent = Sent {
+            url: self.url.clone(),
+            headers,
+            body,
+        };
+        (sent, signed)
     }
 
     /// The SigV4 headers for a POST of `body` with `headers` to the endpoint.
@@ -296,18 +311,25 @@ impl Client {
     }
 
     /// Sends every case with at most `concurrency` in flight, handing each exchange to `each` as
-    /// it completes (in completion order).
-    pub async fn run<'c>(
+    /// it completes (in completion order). Cases are taken from the iterator only as slots free
+    /// up, so a lazily generated stream is never held whole.
+    pub async fn run<C: Borrow<Case>>(
         &self,
-        cases: impl IntoIterator<Item = &'c Case>,
+        cases: impl IntoIterator<Item = C>,
         fill: &dyn Fill,
-        mut each: impl FnMut(&'c Case, Exchange),
+        mut each: impl FnMut(&Case, Exchange),
     ) {
         let mut stream = stream::iter(cases)
-            .map(|c| async move { (c, self.send(&c.id, &c.request, fill).await) })
+            .map(|c| async move {
+                let exchange = {
+                    let case = c.borrow();
+                    self.send(&case.id, &case.request, fill).await
+                };
+                (c, exchange)
+            })
             .buffer_unordered(self.config.concurrency.max(1));
         while let Some((case, exchange)) = stream.next().await {
-            each(case, exchange);
+            each(case.borrow(), exchange);
         }
     }
 }
