@@ -15,6 +15,13 @@
 //! | `dropped` | a well-framed request whose connection was closed or reset without a response |
 //! | `unresponsive` | after a hang or a dropped connection, the target no longer answers a valid request |
 //!
+//! `hang`, `dropped` and `unresponsive` are *timing* kinds ([`FindingKind::is_timing`]): whether
+//! they happen depends on the machine's load and the target's connection handling, not only on
+//! the request, so they are reported but never compared with a baseline and never fail a run.
+//! The other kinds are a function of the request and the target's version: a run bounded by
+//! `max_requests` with a fixed seed draws the same requests and, against the same target,
+//! finds the same signatures every time ([`Baseline`] records them).
+//!
 //! A request with broken framing (a lying Content-Length, a malformed chunk, a control character
 //! in a header) or an oversized body may be refused with any 4xx or a closed connection; only a
 //! 5xx or a hang counts there. Each finding is minimised (mutations, then body members, then
@@ -69,6 +76,16 @@ impl FindingKind {
             FindingKind::Unresponsive => "unresponsive",
         }
     }
+
+    /// Whether the kind depends on timing (load, timeouts, connection handling) rather than on
+    /// the request alone: such findings are reported, never compared with a baseline, and never
+    /// fail a run.
+    pub fn is_timing(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Hang | FindingKind::Dropped | FindingKind::Unresponsive
+        )
+    }
 }
 
 #[derive(Debug, Error)]
@@ -83,6 +100,14 @@ pub enum NetFuzzError {
     Unreachable { url: String, reason: String },
     #[error("none of the selected operations has a request the generator can build")]
     NoOperations,
+    #[error("{}: not a fuzz baseline or fuzz-summary.json: {reason}", path.display())]
+    Baseline { path: PathBuf, reason: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -152,11 +177,18 @@ impl Target {
 pub struct Config {
     pub seed: u64,
     pub duration: Duration,
+    /// Mutated requests to draw at most. Minimisation (at most [`MINIMISE_TRIES`] requests a
+    /// finding) and liveness checks come on top, so that the requests drawn, and with them the
+    /// findings, do not depend on what earlier requests led to.
     pub max_requests: u64,
     pub timeout: Duration,
-    /// Reproducers saved at most; further distinct findings are only counted.
+    /// Reproducers saved at most, for timing and other kinds each; further distinct findings
+    /// are only counted.
     pub max_findings: usize,
 }
+
+/// Requests one finding's minimisation may send at most.
+pub const MINIMISE_TRIES: u64 = 200;
 
 /// What came back for a finding's request, redacted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +250,10 @@ pub struct SummaryFinding {
     pub file: String,
     /// Whether the baseline already lists the signature.
     pub known: bool,
+    /// A timing kind ([`FindingKind::is_timing`]): reported, never compared, never fails the
+    /// run.
+    #[serde(default)]
+    pub timing: bool,
 }
 
 /// `fuzz-summary.json`: a run's numbers and its saved findings. A summary doubles as a
@@ -227,12 +263,23 @@ pub struct SummaryFile {
     pub format: u32,
     pub target: String,
     pub seed: u64,
+    /// Every request sent: mutated ones, minimisation, liveness checks.
     pub requests: u64,
+    /// Mutated requests drawn from the seed (what `--max-requests` bounds).
+    #[serde(default)]
+    pub mutated: u64,
     pub elapsed_ms: u64,
     pub requests_per_second: f64,
     /// Every finding, duplicates included, by kind.
     pub occurrences: BTreeMap<FindingKind, u64>,
     pub findings: Vec<SummaryFinding>,
+    /// Distinct findings past `--max-findings`: counted in `occurrences`, neither saved nor
+    /// compared with the baseline.
+    #[serde(default)]
+    pub not_saved: u64,
+    /// Signatures the baseline lists that this run did not find (fixed, or not reached).
+    #[serde(default)]
+    pub baseline_missing: Vec<String>,
     /// Why the run stopped before its time or request budget, if it did.
     pub stopped: Option<String>,
 }
@@ -242,12 +289,129 @@ impl SummaryFile {
     pub fn signatures(&self) -> BTreeSet<String> {
         self.findings.iter().map(|f| f.signature.clone()).collect()
     }
+
+    /// Findings that fail the run: not in the baseline and not of a timing kind.
+    pub fn new_findings(&self) -> impl Iterator<Item = &SummaryFinding> {
+        self.findings.iter().filter(|f| !f.known && !f.timing)
+    }
+}
+
+/// A committed baseline (`cognate fuzz --baseline FILE --update` writes it): the signatures of
+/// the non-timing findings of one run, sorted, and how that run was bounded. It holds nothing
+/// that changes from run to run (no counts, times, paths or response bodies), so re-recording
+/// against the same target version rewrites the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub format: u32,
+    pub target: String,
+    pub seed: u64,
+    pub max_requests: u64,
+    pub findings: Vec<BaselineFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineFinding {
+    pub signature: String,
+    pub kind: FindingKind,
+    pub detail: String,
+}
+
+/// What a `--baseline` file is read as: a [`Baseline`] or a `fuzz-summary.json`, both of which
+/// list `findings` with a `signature` (other fields are ignored).
+#[derive(Debug, Deserialize)]
+struct BaselineRead {
+    findings: Vec<BaselineEntry>,
+    seed: Option<u64>,
+    max_requests: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BaselineEntry {
+    signature: String,
+    kind: FindingKind,
+}
+
+/// The known signatures of a baseline file, and the seed and bound it was recorded with (absent
+/// in a summary file). Timing kinds in it are ignored: they are never compared.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub signatures: BTreeSet<String>,
+    pub seed: Option<u64>,
+    pub max_requests: Option<u64>,
+}
+
+impl Known {
+    pub fn read(path: &Path) -> Result<Known, NetFuzzError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NetFuzzError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let read: BaselineRead =
+            serde_json::from_str(&text).map_err(|e| NetFuzzError::Baseline {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        Ok(Known {
+            signatures: read
+                .findings
+                .into_iter()
+                .filter(|f| !f.kind.is_timing())
+                .map(|f| f.signature)
+                .collect(),
+            seed: read.seed,
+            max_requests: read.max_requests,
+        })
+    }
+}
+
+impl Baseline {
+    /// The baseline a run's summary makes: its non-timing findings, sorted by signature.
+    pub fn from_summary(summary: &SummaryFile, max_requests: u64) -> Baseline {
+        let mut findings: Vec<BaselineFinding> = summary
+            .findings
+            .iter()
+            .filter(|f| !f.timing)
+            .map(|f| BaselineFinding {
+                signature: f.signature.clone(),
+                kind: f.kind,
+                detail: f.detail.clone(),
+            })
+            .collect();
+        findings.sort();
+        findings.dedup_by(|a, b| a.signature == b.signature);
+        Baseline {
+            format: FORMAT,
+            target: summary.target.clone(),
+            seed: summary.seed,
+            max_requests,
+            findings,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), NetFuzzError> {
+        let text = serde_json::to_string_pretty(self).expect("a baseline serialises") + "\n";
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| NetFuzzError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(path, text).map_err(|source| NetFuzzError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }
 
 /// The result of a run.
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub requests: u64,
+    /// Mutated requests drawn (what `Config::max_requests` bounds).
+    pub mutated: u64,
+    /// Distinct findings (by unminimised signature) past `Config::max_findings`, neither
+    /// minimised nor saved.
+    pub not_saved: u64,
     pub elapsed: Duration,
     pub occurrences: BTreeMap<FindingKind, u64>,
     pub findings: Vec<Reproducer>,
@@ -400,8 +564,8 @@ async fn reproduces(
     v.is_some_and(|(k, _)| k == kind)
 }
 
-/// Shrinks `input` while it still gives a finding of `kind`: drops mutations, then base members
-/// no mutation names, then halves sizes. Bounded by `budget` and a number of attempts. Returns
+/// Shrinks `input` while it still gives a finding of `kind`: tries the valid request alone, then
+/// drops mutations, then base members no mutation names, then halves sizes. Bounded by `budget` and a number of attempts. Returns
 /// the smallest input found and how many requests it took.
 async fn minimise(
     target: &Target,
@@ -415,6 +579,16 @@ async fn minimise(
     let mut sent = 0u64;
     let mut best = input;
     let mut tries = 0;
+    // 0. None at all: a finding the valid request alone gives is about the operation, and one
+    // signature (`kind Operation none`) then stands for it, whatever mutation hit it first.
+    if !best.mutations.is_empty() && max_tries > 0 {
+        tries += 1;
+        let mut c = best.clone();
+        c.mutations.clear();
+        if reproduces(target, &c, kind, timeout, &mut sent).await {
+            return (c, sent);
+        }
+    }
     // 1. Mutations, one at a time.
     let mut i = 0;
     while i < best.mutations.len() && best.mutations.len() > 1 {
@@ -593,31 +767,47 @@ pub async fn run(
         });
     }
     let mut requests = 1u64;
+    let mut mutated = 0u64;
+    let mut not_saved = 0u64;
     let mut occurrences: BTreeMap<FindingKind, u64> = BTreeMap::new();
     let mut findings: Vec<Reproducer> = Vec::new();
     let mut seen_raw = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut stopped = None;
-    while requests < cfg.max_requests && Instant::now() < deadline {
+    while mutated < cfg.max_requests && Instant::now() < deadline {
         let Some(input) = mutator.next_input() else {
             break;
         };
         let (bytes, outcome, elapsed, verdict) = probe(target, &input, cfg.timeout).await;
         requests += 1;
+        mutated += 1;
         let suspicious = matches!(outcome, Outcome::Connect(_))
             || matches!(verdict, Some((FindingKind::Hang | FindingKind::Dropped, _)));
         if let Some((kind, detail)) = verdict {
             *occurrences.entry(kind).or_default() += 1;
-            if findings.len() < cfg.max_findings && seen_raw.insert(signature(kind, &input)) {
-                // Minimising may run past the deadline by a little (at least two seconds for
-                // a finding near the end), never past the request budget.
-                let left = deadline.saturating_duration_since(Instant::now());
-                let budget = left
-                    .max(Duration::from_secs(2))
-                    .min((cfg.timeout * 5).max(Duration::from_secs(10)));
-                let tries = cfg.max_requests.saturating_sub(requests + 1).min(200);
-                let (small, used) =
-                    minimise(target, input.clone(), kind, cfg.timeout, budget, tries).await;
+            // Timing kinds have their own allowance, so that how many hangs a loaded machine
+            // sees never crowds a deterministic finding out of the saved (and compared) set.
+            let saved = findings
+                .iter()
+                .filter(|f| f.kind.is_timing() == kind.is_timing())
+                .count();
+            let fresh = seen_raw.insert(signature(kind, &input));
+            if fresh && saved >= cfg.max_findings {
+                not_saved += 1;
+            } else if fresh {
+                // Minimising does not look at the run's deadline (it may run past it by its
+                // own budget), so that a finding minimises to the same request however long
+                // the run has left; its time budget only stops a target too slow to shrink on.
+                let budget = (cfg.timeout * 5).max(Duration::from_secs(10));
+                let (small, used) = minimise(
+                    target,
+                    input.clone(),
+                    kind,
+                    cfg.timeout,
+                    budget,
+                    MINIMISE_TRIES,
+                )
+                .await;
                 requests += used;
                 // The minimised request, sent once more for what it shows.
                 let (small_bytes, small_outcome, small_elapsed, small_verdict) =
@@ -679,6 +869,8 @@ pub async fn run(
     }
     Ok(RunResult {
         requests,
+        mutated,
+        not_saved,
         elapsed: started.elapsed(),
         occurrences,
         findings,
@@ -687,7 +879,7 @@ pub async fn run(
 }
 
 /// Writes each finding as `finding-NNN-<kind>.json` and the summary into `dir`; returns the
-/// summary. `baseline` lists known signatures.
+/// summary. `baseline` lists known signatures (see [`Known`]).
 pub fn write_results(
     dir: &Path,
     target: &str,
@@ -712,15 +904,24 @@ pub fn write_results(
             signature: f.signature.clone(),
             detail: f.detail.clone(),
             file,
-            known: baseline.contains(&f.signature),
+            // Timing kinds are never compared, so never "known" either.
+            known: !f.kind.is_timing() && baseline.contains(&f.signature),
+            timing: f.kind.is_timing(),
         });
     }
+    let found: BTreeSet<&str> = findings.iter().map(|f| f.signature.as_str()).collect();
+    let baseline_missing = baseline
+        .iter()
+        .filter(|s| !found.contains(s.as_str()))
+        .cloned()
+        .collect();
     let secs = result.elapsed.as_secs_f64();
     let summary = SummaryFile {
         format: FORMAT,
         target: target.to_owned(),
         seed,
         requests: result.requests,
+        mutated: result.mutated,
         elapsed_ms: result.elapsed.as_millis().try_into().unwrap_or(u64::MAX),
         requests_per_second: if secs > 0.0 {
             (result.requests as f64 / secs * 10.0).round() / 10.0
@@ -729,6 +930,8 @@ pub fn write_results(
         },
         occurrences: result.occurrences.clone(),
         findings,
+        not_saved: result.not_saved,
+        baseline_missing,
         stopped: result.stopped.clone(),
     };
     let text = serde_json::to_string_pretty(&summary).expect("a summary serialises") + "\n";
