@@ -76,7 +76,7 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             if let Ok(c) = generated_case(&mut u) {
-                round_trip(&c);
+                round_trip(c);
             }
         }
     }

@@ -15,6 +15,8 @@
 //! Matching is a backtracking search over a small compiled program with a visited set on
 //! (instruction, position), so it runs in time proportional to program size × input length.
 
+use std::cell::RefCell;
+
 use unicode_general_category::{get_general_category, GeneralCategory as G};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -617,18 +619,39 @@ impl JavaRegex {
 
     /// Whether the whole of `s` matches, as Java's `String.matches` answers.
     pub fn matches(&self, s: &str) -> bool {
-        let chars: Vec<char> = s.chars().collect();
-        self.run(0, &chars, 0, chars.len())
+        let mut chars = CHARS.with(|c| std::mem::take(&mut *c.borrow_mut()));
+        chars.clear();
+        chars.extend(s.chars());
+        let found = self.run(0, &chars, 0, chars.len());
+        CHARS.with(|c| *c.borrow_mut() = chars);
+        found
     }
 
     /// Whether program `prog` matches `chars[start..end]` exactly (anchors and look-behinds
     /// still see the whole input).
     fn run(&self, prog: usize, chars: &[char], start: usize, end: usize) -> bool {
+        // A look-behind runs inside a run, so buffers are taken from a pool, not borrowed.
+        let (mut visited, mut stack) = SCRATCH.with(|s| s.borrow_mut().pop()).unwrap_or_default();
         let insts = &self.progs[prog].insts;
-        let width = chars.len() + 1;
         // One bit per (instruction, position).
-        let mut visited = vec![0u64; (insts.len() * width).div_ceil(64)];
-        let mut stack = vec![(0usize, start)];
+        visited.clear();
+        visited.resize((insts.len() * (chars.len() + 1)).div_ceil(64), 0);
+        stack.clear();
+        stack.push((0usize, start));
+        let found = self.search(insts, chars, end, &mut visited, &mut stack);
+        SCRATCH.with(|s| s.borrow_mut().push((visited, stack)));
+        found
+    }
+
+    fn search(
+        &self,
+        insts: &[Inst],
+        chars: &[char],
+        end: usize,
+        visited: &mut [u64],
+        stack: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let width = chars.len() + 1;
         while let Some((mut pc, mut pos)) = stack.pop() {
             loop {
                 let key = pc * width + pos;
@@ -691,6 +714,16 @@ impl JavaRegex {
         }
         false
     }
+}
+
+thread_local! {
+    /// Buffers of earlier matches, reused: the `pattern_dialect` target matches dozens of
+    /// values per input, and under AddressSanitizer every allocation (with its stack trace)
+    /// cost more than the match itself.
+    static CHARS: RefCell<Vec<char>> = const { RefCell::new(Vec::new()) };
+    /// Visited sets and backtracking stacks, one pair per run in progress.
+    static SCRATCH: RefCell<Vec<(Vec<u64>, Vec<(usize, usize)>)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// Java's `$` without MULTILINE or UNIX_LINES: at the end of input, or before a line terminator
