@@ -207,6 +207,12 @@ fn test_case<W: std::io::Write>(w: &mut Writer<W>, v: &Verdict) -> std::io::Resu
 
 /// Text as quick-junit cleans it: no ANSI escapes, no character XML cannot hold.
 fn clean(s: &str) -> String {
+    // quick-junit runs every string through a terminal parser (strip-ansi-escapes), which cost
+    // more than the rest of a test case's rendering. Printable ASCII and line feeds pass through
+    // it unchanged, and nearly every string is only that.
+    if s.bytes().all(|b| matches!(b, b' '..=b'~' | b'\n')) {
+        return s.to_owned();
+    }
     XmlString::new(s).as_str().to_owned()
 }
 
@@ -300,5 +306,26 @@ impl Sink for JunitReport {
         })?;
         self.written = true;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // The fast path must be invisible: the same text quick-junit's own cleaning gives.
+        #[test]
+        fn clean_is_quick_junits_cleaning(s in "[ -~\n]{0,64}|\\PC{0,32}|[\t\r\x1b\x7f -~\u{80}-\u{9f}\n]{0,32}") {
+            let expected = XmlString::new(&s);
+            prop_assert_eq!(clean(&s), expected.as_str());
+        }
+    }
+
+    #[test]
+    fn clean_strips_escapes_and_control_characters() {
+        assert_eq!(clean("plain text\nsecond line"), "plain text\nsecond line");
+        assert_eq!(clean("\x1b[31mred\x1b[0m\tx\r"), "redx");
     }
 }
