@@ -6,6 +6,10 @@ use std::borrow::Borrow;
 use std::time::{Duration, Instant, SystemTime};
 
 use futures::stream::{self, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -98,10 +102,16 @@ pub struct Config {
 /// Sends requests to one endpoint.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    http: Http,
     url: String,
+    uri: http::Uri,
     config: Config,
 }
+
+/// hyper's pooled HTTP/1.1 client: the harness needs keep-alive connections to one endpoint and
+/// nothing of a full-featured client (redirects, cookies, proxies), whose per-request work
+/// (URL parsing, header conversion) cost as much as checking a verdict.
+type Http = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
 
 /// Turns a placeholder name (`client.legacy`, `secret_hash:client.secret:user.email`) into its
 /// value; provided by the target's fixture.
@@ -156,16 +166,31 @@ fn json_escape(v: &str) -> String {
 
 impl Client {
     pub fn new(url: &str, config: Config) -> Result<Client, ReplayError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
+        let url = url.trim_end_matches('/').to_owned() + "/";
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| ReplayError::Client(format!("{url}: {e}")))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(ReplayError::Client(format!(
+                    "{url}: https:// targets need TLS, which this build does not include; \
+                     use an http:// endpoint"
+                )))
+            }
+            _ => return Err(ReplayError::Client(format!("{url}: not an http:// URL"))),
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(config.timeout));
+        // No proxy is ever consulted: loopback traffic stays on loopback.
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(config.concurrency.max(1))
-            // Loopback targets: no proxy from the environment may see the traffic.
-            .no_proxy()
-            .build()
-            .map_err(|e| ReplayError::Client(e.to_string()))?;
+            .build(connector);
         Ok(Client {
             http,
-            url: url.trim_end_matches('/').to_owned() + "/",
+            url,
+            uri,
             config,
         })
     }
@@ -178,12 +203,16 @@ impl Client {
     /// cognito-idp) and returns the status.
     pub async fn post_empty(&self, path: &str) -> Result<u16, String> {
         let url = format!("{}{}", self.url, path.trim_start_matches('/'));
-        self.http
-            .post(url)
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .map_err(|e| root_cause(&e))
+        let request = http::Request::post(url)
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        match tokio::time::timeout(self.config.timeout, self.http.request(request)).await {
+            Ok(Ok(resp)) => Ok(resp.status().as_u16()),
+            Ok(Err(e)) => Err(root_cause(&e)),
+            Err(_) => {
+                Err(TransportError::Timeout(self.config.timeout.as_millis() as u64).to_string())
+            }
+        }
     }
 
     /// Sends one request, body and headers exactly as given (after placeholders are filled).
@@ -197,34 +226,17 @@ impl Client {
                 elapsed: Duration::ZERO,
             };
         }
-        let mut rb = self.http.post(&self.url).body(sent.body.clone());
-        for (k, v) in &sent.headers {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
         let started = Instant::now();
-        let result = match rb.send().await {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let rh: Vec<(String, String)> = resp
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_ascii_lowercase(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
-                match resp.bytes().await {
-                    Ok(b) => Ok(Response {
-                        status,
-                        headers: rh,
-                        body: b.to_vec(),
-                    }),
-                    Err(e) => Err(classify(&e, self.config.timeout)),
+        let result = match self.request(&sent) {
+            Ok(request) => {
+                match tokio::time::timeout(self.config.timeout, self.exchange(request)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(TransportError::Timeout(
+                        self.config.timeout.as_millis() as u64
+                    )),
                 }
             }
-            Err(e) => Err(classify(&e, self.config.timeout)),
+            Err(e) => Err(e),
         };
         Exchange {
             case_id: case_id.to_owned(),
@@ -232,6 +244,53 @@ impl Client {
             result,
             elapsed: started.elapsed(),
         }
+    }
+
+    /// The HTTP request of `sent`; a header the http crate refuses (a generated value no client
+    /// could send) is a transport error of that case, not of the run.
+    fn request(&self, sent: &Sent) -> Result<http::Request<Full<Bytes>>, TransportError> {
+        let mut rb = http::Request::post(self.uri.clone());
+        for (k, v) in &sent.headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        rb.body(Full::new(Bytes::copy_from_slice(&sent.body)))
+            .map_err(|e| TransportError::Other(format!("cannot build the request: {e}")))
+    }
+
+    /// Sends one request and reads the whole answer.
+    async fn exchange(
+        &self,
+        request: http::Request<Full<Bytes>>,
+    ) -> Result<Response, TransportError> {
+        let resp = self.http.request(request).await.map_err(|e| {
+            if e.is_connect() {
+                TransportError::Connect(root_cause(&e))
+            } else {
+                TransportError::Other(root_cause(&e))
+            }
+        })?;
+        let (parts, body) = resp.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    // The http crate keeps names lower-case already.
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| TransportError::Other(root_cause(&e)))?
+            .to_bytes();
+        Ok(Response {
+            status: parts.status.as_u16(),
+            headers,
+            body: body.to_vec(),
+        })
     }
 
     /// What [`Client::send`] puts on the wire for `request`: placeholders filled, `X-Amz-Target`
@@ -334,17 +393,7 @@ impl Client {
     }
 }
 
-fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
-    if e.is_timeout() {
-        TransportError::Timeout(timeout.as_millis() as u64)
-    } else if e.is_connect() {
-        TransportError::Connect(root_cause(e))
-    } else {
-        TransportError::Other(root_cause(e))
-    }
-}
-
-/// The innermost error's text: reqwest's own is only "error sending request".
+/// The innermost error's text: hyper's own is only "client error (Connect)" and the like.
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
     let mut text = e.to_string();
@@ -364,6 +413,25 @@ mod tests {
         fn fill(&self, name: &str) -> Option<String> {
             (name == "user.email").then(|| "al\"ice".to_owned())
         }
+    }
+
+    #[test]
+    fn only_plain_http_endpoints_are_accepted() {
+        let config = Config {
+            concurrency: 1,
+            timeout: Duration::from_secs(1),
+            signing: Signing::test_credentials("us-east-1"),
+        };
+        let c = Client::new("http://127.0.0.1:9229", config.clone()).expect("http is accepted");
+        assert_eq!(c.url(), "http://127.0.0.1:9229/");
+        let e = Client::new(
+            "https://cognito-idp.us-east-1.amazonaws.com",
+            config.clone(),
+        )
+        .expect_err("no TLS in this build");
+        assert!(e.to_string().contains("need TLS"), "{e}");
+        let e = Client::new("ftp://127.0.0.1/", config).expect_err("not http");
+        assert!(e.to_string().contains("not an http:// URL"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Raw HTTP/1.1 over a TCP connection: what reqwest cannot send (a Content-Length that lies, a
-//! broken chunk, a control character in a header) goes out byte for byte here, and the answer is
-//! read back with a deadline.
+//! Raw HTTP/1.1 over a TCP connection: what an HTTP client library cannot send (a Content-Length
+//! that lies, a broken chunk, a control character in a header) goes out byte for byte here, and
+//! the answer is read back with a deadline.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
