@@ -357,6 +357,12 @@ fn run(a: &Args) -> Result<(), String> {
         server.url, a.cases, a.concurrency
     );
 
+    // The harness side first: Linux carries the peak RSS a process had before exec over into
+    // the child's `ru_maxrss`, so the child must be spawned while this process is still small
+    // (the ceiling side holds every request in memory).
+    eprintln!("harness: cognate run ...");
+    let harness = harness_side(&bin, &server.url, a, dir.path())?;
+
     eprintln!("ceiling: plain HTTP load of the same requests ...");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -364,9 +370,6 @@ fn run(a: &Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
     let ceiling = rt.block_on(ceiling_side(&server.url, a))?;
     drop(rt);
-
-    eprintln!("harness: cognate run ...");
-    let harness = harness_side(&bin, &server.url, a, dir.path())?;
     drop(server);
 
     let harness_rate = harness.verdicts as f64 / harness.wall.as_secs_f64();
