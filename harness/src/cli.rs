@@ -41,7 +41,8 @@ pub struct Cli {
 
 const AFTER_HELP: &str = "Exit codes:
   0  every case passed (run --snapshot: no drift, even if cases fail)
-  1  usage: the command line is wrong (also a non-loopback target without --allow-live)
+  1  usage: the command line is wrong (also a non-loopback target without --allow-live, or
+     an https:// target, which this build cannot reach)
   2  bad input: schemas, expectations, a model, a report.json or a reproducer that cannot be
      read
   3  runtime: the target could not be reached or provisioned, a report or snapshot
@@ -380,13 +381,13 @@ impl CliError {
             CliError::NetFuzz(NetFuzzError::Scheme(_) | NetFuzzError::BadUrl(_)) => ExitCode::Usage,
             CliError::NoSuchCase { .. }
             | CliError::DuplicateReport(_)
+            | CliError::Replay(ReplayError::Url(_))
             | CliError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
                 ExitCode::Usage
             }
             CliError::Drift(..) => ExitCode::SnapshotDrift,
             CliError::Write { .. }
             | CliError::Target(_)
-            | CliError::Replay(_)
             | CliError::Report(_)
             | CliError::Serve(_)
             | CliError::NetFuzz(_) => ExitCode::Runtime,

@@ -67,8 +67,9 @@ pub struct Exchange {
 /// Why the replay stage could not be set up (an `Err` is a broken run, never a contract failure).
 #[derive(Debug, Error)]
 pub enum ReplayError {
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
+    /// The endpoint is not a plain http:// URL: a usage error.
+    #[error("{0}")]
+    Url(String),
 }
 
 /// Credentials and region for SigV4; any static test credentials do for emulators.
@@ -169,16 +170,16 @@ impl Client {
         let url = url.trim_end_matches('/').to_owned() + "/";
         let uri: http::Uri = url
             .parse()
-            .map_err(|e| ReplayError::Client(format!("{url}: {e}")))?;
+            .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
         match uri.scheme_str() {
             Some("http") => {}
             Some("https") => {
-                return Err(ReplayError::Client(format!(
+                return Err(ReplayError::Url(format!(
                     "{url}: https:// targets need TLS, which this build does not include; \
                      use an http:// endpoint"
                 )))
             }
-            _ => return Err(ReplayError::Client(format!("{url}: not an http:// URL"))),
+            _ => return Err(ReplayError::Url(format!("{url}: not an http:// URL"))),
         }
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
