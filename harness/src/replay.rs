@@ -271,17 +271,7 @@ impl Client {
             }
         })?;
         let (parts, body) = resp.into_parts();
-        let headers = parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    // The http crate keeps names lower-case already.
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_pairs(&parts.headers);
         let body = body
             .collect()
             .await
@@ -392,6 +382,20 @@ impl Client {
             each(case.borrow(), exchange);
         }
     }
+}
+
+/// Headers as (name, value) pairs in received order: names lower-case (the http crate keeps
+/// them so), values as text, lossily.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The innermost error's text: hyper's own is only "client error (Connect)" and the like.

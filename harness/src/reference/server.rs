@@ -92,16 +92,7 @@ fn serve_on(
 
 async fn serve(State(reference): State<Arc<Reference>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::replay::header_pairs(&parts.headers);
     let body = match to_bytes(body, BODY_LIMIT).await {
         Ok(b) => b.to_vec(),
         Err(_) => return too_large(),
