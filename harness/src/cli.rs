@@ -1138,17 +1138,9 @@ fn schemas_import(model: &Path, out: &Path, check: bool) -> Result<ExitCode, Cli
         return Ok(ExitCode::Pass);
     }
     for (rel, content) in &files {
-        let p = out.join(rel);
-        let write_err = |source| CliError::Write {
-            path: p.display().to_string(),
-            source,
-        };
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(write_err)?;
-        }
-        std::fs::write(&p, content).map_err(|source| CliError::Write {
-            path: p.display().to_string(),
-            source,
+        crate::files::write(&out.join(rel), content.as_bytes()).map_err(|e| CliError::Write {
+            path: e.path.display().to_string(),
+            source: e.source,
         })?;
     }
     for extra in stray_files(out, &files) {

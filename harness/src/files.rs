@@ -1,7 +1,8 @@
-//! Reading data directories: every file with one extension, in name order, as
-//! `(path, contents)` pairs for the parsers of the contract and scenario data.
+//! Files in and out: reading data directories (every file with one extension, in name order, as
+//! `(path, contents)` pairs for the parsers of the contract and scenario data), and writing one
+//! file with its directory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The path that could not be read, and why.
 #[derive(Debug)]
@@ -26,4 +27,31 @@ pub fn read_dir_with_ext(dir: &Path, ext: &str) -> Result<Vec<(String, String)>,
     }
     files.sort();
     Ok(files)
+}
+
+/// The path that could not be written (the file, or the directory made for it), and why.
+#[derive(Debug)]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+/// Creates the directory `path` goes into, if it has one.
+pub fn create_parent(path: &Path) -> Result<(), WriteError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| WriteError {
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes `bytes` to `path`, creating its directory first.
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    create_parent(path)?;
+    std::fs::write(path, bytes).map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -390,15 +390,9 @@ impl Baseline {
 
     pub fn write(&self, path: &Path) -> Result<(), NetFuzzError> {
         let text = serde_json::to_string_pretty(self).expect("a baseline serialises") + "\n";
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| NetFuzzError::Write {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        std::fs::write(path, text).map_err(|source| NetFuzzError::Write {
-            path: path.to_path_buf(),
-            source,
+        crate::files::write(path, text.as_bytes()).map_err(|e| NetFuzzError::Write {
+            path: e.path,
+            source: e.source,
         })
     }
 }

@@ -186,16 +186,16 @@ impl Reporter {
 
 /// Writes `bytes` to `path`, creating its directory; the error names the path that failed.
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), ReportError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+    crate::files::write(path, bytes).map_err(ReportError::from)
+}
+
+impl From<crate::files::WriteError> for ReportError {
+    fn from(e: crate::files::WriteError) -> Self {
+        ReportError::Io {
+            path: e.path,
+            source: e.source,
+        }
     }
-    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 /// Writes a file through `write`, into `<path>.partial` first and renamed at the end, so a
@@ -205,12 +205,7 @@ pub(crate) fn write_file_with(
     write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     use std::io::Write as _;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    crate::files::create_parent(path).map_err(ReportError::from)?;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
