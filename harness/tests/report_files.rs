@@ -244,6 +244,42 @@ fn reporter_finishes_every_sink_and_returns_the_first_error() {
     );
 }
 
+/// A sink that fails at finish after `delay`, saying who it is.
+struct SlowFailure {
+    what: &'static str,
+    delay: Duration,
+}
+
+impl Sink for SlowFailure {
+    fn event(&mut self, _: &Event) {}
+    fn finish(&mut self) -> Result<(), ReportError> {
+        std::thread::sleep(self.delay);
+        Err(ReportError::NotStarted { what: self.what })
+    }
+}
+
+#[test]
+fn sinks_finishing_side_by_side_report_the_first_added_error() {
+    let mut r = Reporter::new();
+    // The first sink fails last: the error returned is still the first sink's.
+    r.add(SlowFailure {
+        what: "first",
+        delay: Duration::from_millis(200),
+    })
+    .add(SlowFailure {
+        what: "second",
+        delay: Duration::ZERO,
+    })
+    .add(SlowFailure {
+        what: "third",
+        delay: Duration::from_millis(20),
+    });
+    match r.finish() {
+        Err(ReportError::NotStarted { what }) => assert_eq!(what, "first"),
+        other => panic!("expected the first sink's error, got {other:?}"),
+    }
+}
+
 #[test]
 fn a_file_sink_without_a_run_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,8 +10,8 @@
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
-//! They keep the verdicts on disk until they write, and write them one at a time, so memory stays
-//! flat in the number of cases.
+//! They keep each verdict rendered (a few megabytes in memory, the rest in sorted runs on disk) and
+//! merge them into file order when they write, so memory stays flat in the number of cases.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
 mod conformance;
@@ -169,15 +169,46 @@ impl Reporter {
     }
 
     /// Finishes every sink, even after one has failed, and returns the summary or the first
-    /// error.
+    /// error (in the order the sinks were added).
+    ///
+    /// The sinks finish side by side, one core each: they share nothing, each writes its own
+    /// file, and the replay is over, so the cores are free. Merging a large run's
+    /// spooled verdicts back into report.json and junit.xml is most of a long run's tail.
     pub fn finish(mut self) -> Result<Summary, ReportError> {
-        let mut first = None;
-        for s in &mut self.sinks {
-            if let Err(e) = s.finish() {
-                first.get_or_insert(e);
+        let helpers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(self.sinks.len())
+            .saturating_sub(1);
+        let queue = std::sync::Mutex::new(self.sinks.iter_mut().enumerate());
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let next = queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .next();
+                let Some((i, sink)) = next else { break done };
+                done.push((i, sink.finish()));
             }
-        }
-        match first {
+        };
+        let mut results = std::thread::scope(|scope| {
+            // A thread that cannot be had leaves its share to the others: same result.
+            let helping: Vec<_> = (0..helpers)
+                .filter_map(|_| {
+                    std::thread::Builder::new()
+                        .name("cognate-report".into())
+                        .spawn_scoped(scope, work)
+                        .ok()
+                })
+                .collect();
+            let mut all = work();
+            for h in helping {
+                all.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            all
+        });
+        results.sort_by_key(|(i, _)| *i);
+        match results.into_iter().find_map(|(_, r)| r.err()) {
             Some(e) => Err(e),
             None => Ok(self.summary),
         }

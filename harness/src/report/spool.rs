@@ -1,21 +1,44 @@
-//! Verdicts kept on disk between the event stream and the file reports, so that a run's memory
-//! does not grow with its number of cases. Each report spools every verdict already rendered in
-//! its own format to an anonymous temporary file; only the verdict's sort key and position stay in
-//! memory (about 40 bytes a verdict), and writing the report is copying in sorted order.
+//! Verdicts kept between the event stream and the file reports, so that a run's memory does not
+//! grow with its number of cases. Each report spools every verdict already rendered in its own
+//! format; only the verdict's sort key and position stay in memory (about 40 bytes a verdict).
+//!
+//! Renderings collect in memory up to [`RUN_BYTES`]; a full buffer is sorted and written to an
+//! anonymous temporary file as one sorted run. Writing the report merges the runs, reading each
+//! one front to back in large chunks. A run that never fills the buffer never touches the disk.
+//! Case ids are hashes, so arrival order says nothing of file order: reading the verdicts back
+//! one at a time in file order would cost a read per verdict.
 
-use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
-use std::io::{BufWriter, Write};
 #[cfg(not(unix))]
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
+use std::io::{IoSlice, Seek, SeekFrom, Write};
 
-/// Where one verdict is, and what it sorts by.
+/// How many rendered bytes a spool holds in memory before it writes a sorted run.
+const RUN_BYTES: usize = 8 << 20;
+
+/// How many records a run is written with at a time (the usual `IOV_MAX`).
+const WRITE_SLICES: usize = 1024;
+
+/// How much of each run the merge reads at a time.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// Where one verdict is (in the run's buffer, then in the file), and what it sorts by.
 struct Entry {
     op: u32,
     id: IdKey,
     offset: u64,
     len: u32,
+}
+
+impl Entry {
+    /// File order, given the operations' ranks by name.
+    fn cmp_key(&self, other: &Entry, rank: &[u32]) -> Ordering {
+        rank[self.op as usize]
+            .cmp(&rank[other.op as usize])
+            .then_with(|| self.id.cmp_text(&other.id))
+    }
 }
 
 /// A case id: generated ids are 16 hex digits and fit a `u64`; any other id is kept as text.
@@ -58,38 +81,60 @@ impl IdKey {
     }
 }
 
-/// The verdicts of a run on disk. A write error is kept and returned by [`Spool::sorted`]: the
-/// event stream cannot fail, the report that needs the verdicts can.
-#[derive(Default)]
+/// The verdicts of a run: the current run in memory, the earlier ones sorted on disk. A write
+/// error is kept and returned by [`Spool::for_each_sorted`]: the event stream cannot fail, the
+/// report that needs the verdicts can.
 pub(crate) struct Spool {
-    out: Option<BufWriter<File>>,
+    /// Renderings of the current run, in arrival order; `pending` holds their places.
+    buf: Vec<u8>,
+    pending: Vec<Entry>,
+    /// Sorted runs on disk, oldest first; entries in file order, offsets into `file`.
+    runs: Vec<Vec<Entry>>,
+    file: Option<File>,
     written: u64,
-    entries: Vec<Entry>,
     ops: Vec<String>,
     op_index: BTreeMap<String, u32>,
     error: Option<std::io::Error>,
+    run_bytes: usize,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool::with_run_bytes(RUN_BYTES)
+    }
 }
 
 impl Spool {
+    fn with_run_bytes(run_bytes: usize) -> Spool {
+        Spool {
+            buf: Vec::new(),
+            pending: Vec::new(),
+            runs: Vec::new(),
+            file: None,
+            written: 0,
+            ops: Vec::new(),
+            op_index: BTreeMap::new(),
+            error: None,
+            run_bytes,
+        }
+    }
+
     /// Keeps one verdict's rendering, filed under its operation and case id.
     pub fn push(&mut self, operation: &str, case_id: &str, bytes: &[u8]) {
         if self.error.is_some() {
             return;
         }
-        if let Err(e) = self.write(operation, case_id, bytes) {
-            self.error = Some(e);
+        let Ok(len) = u32::try_from(bytes.len()) else {
+            self.error = Some(std::io::Error::other("a rendered verdict above 4 GiB"));
+            return;
+        };
+        // Spilled before it would grow past a run, so the buffer's capacity stays one run.
+        if !self.buf.is_empty() && self.buf.len() + bytes.len() > self.run_bytes {
+            if let Err(e) = self.spill() {
+                self.error = Some(e);
+                return;
+            }
         }
-    }
-
-    fn write(&mut self, operation: &str, case_id: &str, bytes: &[u8]) -> std::io::Result<()> {
-        if self.out.is_none() {
-            // 64 KiB: a write(2) per hundred verdicts or so rather than per dozen, on the
-            // thread that also drives the requests.
-            self.out = Some(BufWriter::with_capacity(1 << 16, tempfile::tempfile()?));
-        }
-        let out = self.out.as_mut().expect("created above");
-        out.write_all(bytes)?;
-        let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
         let op = match self.op_index.get(operation) {
             Some(&i) => i,
             None => {
@@ -99,13 +144,60 @@ impl Spool {
                 i
             }
         };
-        self.entries.push(Entry {
+        self.pending.push(Entry {
             op,
             id: IdKey::new(case_id),
-            offset: self.written,
+            offset: self.buf.len() as u64,
             len,
         });
-        self.written += u64::from(len);
+        if self.buf.capacity() == 0 {
+            // At once: growing by doubling would leave the smaller buffers behind in the
+            // allocator, half a run again in resident memory. Untouched pages cost nothing.
+            self.buf.reserve_exact(self.run_bytes.max(bytes.len()));
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Ranks of the operations by name: entries compare by (rank, id) without string compares.
+    fn op_ranks(&self) -> Vec<u32> {
+        let mut by_name: Vec<u32> = (0..self.ops.len() as u32).collect();
+        by_name.sort_by(|&a, &b| self.ops[a as usize].cmp(&self.ops[b as usize]));
+        let mut rank = vec![0; self.ops.len()];
+        for (r, &op) in by_name.iter().enumerate() {
+            rank[op as usize] = r as u32;
+        }
+        rank
+    }
+
+    /// Sorts the current run and writes it to the temporary file.
+    fn spill(&mut self) -> std::io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rank = self.op_ranks();
+        // Stable: equal keys keep their arrival order.
+        self.pending.sort_by(|a, b| a.cmp_key(b, &rank));
+        if self.file.is_none() {
+            self.file = Some(tempfile::tempfile()?);
+        }
+        let file = self.file.as_mut().expect("created above");
+        // Where the last run ended: reading back may have moved the position (not with pread).
+        file.seek(SeekFrom::Start(self.written))?;
+        let mut run = std::mem::take(&mut self.pending);
+        // Straight from the buffer, many records a call: no copy, no second buffer.
+        let mut slices = Vec::with_capacity(WRITE_SLICES);
+        for batch in run.chunks_mut(WRITE_SLICES) {
+            slices.clear();
+            for e in batch.iter_mut() {
+                let at = e.offset as usize;
+                slices.push(IoSlice::new(&self.buf[at..at + e.len as usize]));
+                e.offset = self.written;
+                self.written += u64::from(e.len);
+            }
+            write_all_slices(file, &mut slices)?;
+        }
+        self.runs.push(run);
+        self.buf.clear();
         Ok(())
     }
 
@@ -123,36 +215,141 @@ impl Spool {
                 format!("a verdict could not be kept on disk: {e}"),
             ));
         }
-        let ops = &self.ops;
-        self.entries.sort_by(|a, b| {
-            ops[a.op as usize]
-                .cmp(&ops[b.op as usize])
-                .then_with(|| a.id.cmp_text(&b.id))
-        });
-        let Some(out) = &mut self.out else {
+        if self.runs.is_empty() {
+            let rank = self.op_ranks();
+            self.pending.sort_by(|a, b| a.cmp_key(b, &rank));
+            for e in &self.pending {
+                let at = e.offset as usize;
+                each(&self.ops[e.op as usize], &self.buf[at..at + e.len as usize])?;
+            }
             return Ok(());
-        };
-        out.flush()?;
-        let file = out.get_mut();
-        let mut buf = Vec::new();
-        for e in &self.entries {
-            buf.resize(e.len as usize, 0);
-            read_at(file, e.offset, &mut buf)?;
-            each(&ops[e.op as usize], &buf)?;
+        }
+        if let Err(e) = self.spill() {
+            let kept = std::io::Error::new(e.kind(), e.to_string());
+            self.error = Some(e);
+            return Err(kept);
+        }
+        let rank = self.op_ranks();
+        let file = self.file.as_mut().expect("runs are on file");
+        let mut cursors: Vec<Cursor> = self
+            .runs
+            .iter()
+            .map(|run| Cursor {
+                next: 0,
+                end: run.last().map_or(0, |e| e.offset + u64::from(e.len)),
+                window: Vec::new(),
+                window_at: 0,
+            })
+            .collect();
+        // The smallest head of any run on top; the older run first among equal keys.
+        let mut heads: BinaryHeap<Reverse<Head>> = self
+            .runs
+            .iter()
+            .enumerate()
+            .filter_map(|(r, run)| run.first().map(|e| Reverse(Head::new(e, r, &rank))))
+            .collect();
+        while let Some(Reverse(head)) = heads.pop() {
+            let (run, cursor) = (&self.runs[head.run], &mut cursors[head.run]);
+            let e = &run[cursor.next];
+            let bytes = cursor.record(file, e)?;
+            each(&self.ops[e.op as usize], bytes)?;
+            cursor.next += 1;
+            if let Some(e) = run.get(cursor.next) {
+                heads.push(Reverse(Head::new(e, head.run, &rank)));
+            }
         }
         Ok(())
     }
 }
 
-/// One positioned read: a single `pread` where there is one (the verdicts are read back in an
-/// order unrelated to the file's, one small record at a time).
+/// The first verdict not yet handed over of one run, as the merge orders them.
+struct Head<'a> {
+    rank: u32,
+    id: &'a IdKey,
+    run: usize,
+}
+
+impl<'a> Head<'a> {
+    fn new(e: &'a Entry, run: usize, rank: &[u32]) -> Head<'a> {
+        Head {
+            rank: rank[e.op as usize],
+            id: &e.id,
+            run,
+        }
+    }
+}
+
+impl Ord for Head<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| self.id.cmp_text(other.id))
+            .then_with(|| self.run.cmp(&other.run))
+    }
+}
+
+impl PartialOrd for Head<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Head<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Head<'_> {}
+
+/// Where the merge stands in one run: the next entry and a window of the run's bytes.
+struct Cursor {
+    next: usize,
+    /// Where the run ends in the file.
+    end: u64,
+    window: Vec<u8>,
+    window_at: u64,
+}
+
+impl Cursor {
+    /// The bytes of `e`, the run's next record, reading the next chunk of the run if need be.
+    fn record(&mut self, file: &mut File, e: &Entry) -> std::io::Result<&[u8]> {
+        let len = e.len as usize;
+        let inside = e.offset >= self.window_at
+            && e.offset + e.len as u64 <= self.window_at + self.window.len() as u64;
+        if !inside {
+            let want = (self.end - e.offset).min(CHUNK_BYTES.max(len) as u64) as usize;
+            self.window.resize(want, 0);
+            read_at(file, e.offset, &mut self.window)?;
+            self.window_at = e.offset;
+        }
+        let at = (e.offset - self.window_at) as usize;
+        Ok(&self.window[at..at + len])
+    }
+}
+
+/// `write_all` for a gather list: `Write::write_all_vectored` is not stable yet.
+fn write_all_slices(out: &mut impl Write, mut slices: &mut [IoSlice<'_>]) -> std::io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// One positioned read: a single `pread` where there is one.
 #[cfg(unix)]
-fn read_at(file: &mut std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
 #[cfg(not(unix))]
-fn read_at(file: &mut std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     file.seek(SeekFrom::Start(offset))?;
     file.read_exact(buf)
 }
@@ -160,6 +357,65 @@ fn read_at(file: &mut std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn collect(spool: &mut Spool) -> Vec<(String, Vec<u8>)> {
+        let mut got = Vec::new();
+        spool
+            .for_each_sorted(|op, bytes| {
+                got.push((op.to_owned(), bytes.to_vec()));
+                Ok(())
+            })
+            .expect("a spool on a working disk reads back");
+        got
+    }
+
+    proptest! {
+        /// Whatever the run size (all in memory, one record a run, anything between), the spool
+        /// hands back what a stable sort of the pushed verdicts by (operation, id) gives, and
+        /// gives it again on a second call.
+        #[test]
+        fn merged_runs_read_back_as_a_stable_sort(
+            pushes in proptest::collection::vec(
+                (0..3usize, prop_oneof![
+                    any::<u64>().prop_map(|n| format!("{n:016x}")),
+                    (0..4u64).prop_map(|n| format!("{n:016x}")),
+                    "[a-z0-9.]{0,18}",
+                ], proptest::collection::vec(any::<u8>(), 0..40)),
+                0..120,
+            ),
+            run_bytes in prop_oneof![Just(1usize), 1..300usize, Just(RUN_BYTES)],
+        ) {
+            const OPS: [&str; 3] = ["SignUp", "ForgotPassword", "ConfirmForgotPassword"];
+            let mut spool = Spool::with_run_bytes(run_bytes);
+            for (op, id, bytes) in &pushes {
+                spool.push(OPS[*op], id, bytes);
+            }
+            let mut want: Vec<(String, &String, Vec<u8>)> = pushes
+                .iter()
+                .map(|(op, id, bytes)| (OPS[*op].to_owned(), id, bytes.clone()))
+                .collect();
+            want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+            let want: Vec<(String, Vec<u8>)> =
+                want.into_iter().map(|(op, _, bytes)| (op, bytes)).collect();
+            prop_assert_eq!(&collect(&mut spool), &want);
+            prop_assert_eq!(&collect(&mut spool), &want);
+        }
+    }
+
+    #[test]
+    fn a_record_larger_than_a_chunk_reads_back_whole() {
+        let mut spool = Spool::with_run_bytes(1);
+        let big = vec![b'x'; CHUNK_BYTES * 2 + 3];
+        spool.push("A", "b", &big);
+        spool.push("A", "a", b"small");
+        spool.push("A", "c", b"");
+        let got = collect(&mut spool);
+        assert_eq!(spool.runs.len(), 3, "one run a record");
+        assert_eq!(got[0].1, b"small");
+        assert_eq!(got[1].1, big);
+        assert_eq!(got[2].1, b"");
+    }
 
     #[test]
     fn id_keys_sort_as_their_text() {
