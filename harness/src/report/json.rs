@@ -80,19 +80,102 @@ impl ReportFile {
 }
 
 /// One verdict as it stands in report.json's `verdicts` array: pretty-printed, each line one
-/// level deeper (JSON strings hold no raw newline, so lines are safe to indent).
+/// level deeper, in one pass.
 fn render(v: &Verdict, out: &mut Vec<u8>) {
-    let pretty = serde_json::to_vec_pretty(v).unwrap_or_else(|e| {
+    out.extend_from_slice(VERDICT_INDENT);
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Indented::default());
+    if let Err(e) = v.serialize(&mut ser) {
         // A verdict is plain data; this cannot happen, and the file would say so if it did.
-        serde_json::to_vec(&serde_json::json!({ "unserialisable_verdict": e.to_string() }))
-            .unwrap_or_default()
-    });
-    for (i, line) in pretty.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
+        let text = serde_json::json!({ "unserialisable_verdict": e.to_string() }).to_string();
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Where a verdict's lines start in report.json: inside `"verdicts": [`.
+const VERDICT_INDENT: &[u8] = b"    ";
+
+/// serde_json's `PrettyFormatter` with two-space steps, every line after the first starting at
+/// [`VERDICT_INDENT`]: the bytes the whole report pretty-printed at once has for a verdict.
+#[derive(Default)]
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        w.write_all(VERDICT_INDENT)?;
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
         }
-        out.extend_from_slice(b"    ");
-        out.extend_from_slice(line);
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -235,6 +318,13 @@ mod tests {
         for verdicts in [
             vec![],
             vec![verdict("00000000000000aa", "a\u{1}b é"), verdict("0a", "x")],
+            // Empty arrays and nulls inside a verdict: serde_json writes `[]`, no line break.
+            vec![Verdict {
+                checks: vec![],
+                observed: Observed::default(),
+                reason: None,
+                ..verdict("0b", "y")
+            }],
         ] {
             let report = ReportFile::new(run.clone(), verdicts, Some(Duration::from_millis(5)));
             let mut want = serde_json::to_string_pretty(&report).unwrap();
