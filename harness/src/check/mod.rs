@@ -189,21 +189,28 @@ impl Checker {
         let sent_json = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
         // Reports never show a sensitive value, ClientId included.
         let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
-        let mut report_secrets = sent_json
+        // Borrowed, not cloned: the run's own secrets are the same for every case.
+        let sent_secrets = sent_json
             .as_ref()
             .map(|j| redact::secrets(sensitive, j))
             .unwrap_or_default();
-        report_secrets.extend(self.secrets.iter().cloned());
         // Credentials the target hands out (AccessToken, IdToken, RefreshToken, Session) are
         // secrets too, though the request never carried them.
-        if let Some(b) = &body_json {
-            report_secrets.extend(redact::named_secrets(b));
-        }
+        let handed_out = body_json
+            .as_ref()
+            .map(redact::named_secrets)
+            .unwrap_or_default();
+        let mut report_secrets: Vec<&str> = sent_secrets
+            .iter()
+            .chain(&handed_out)
+            .chain(&self.secrets)
+            .map(String::as_str)
+            .collect();
         // Longest first, as `redact::secrets` orders them: a secret inside another is found.
         report_secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         report_secrets.dedup();
 
-        let id = ErrorIdentity::read(resp);
+        let id = ErrorIdentity::read_parsed(resp, body_json.as_ref());
         let name = id.name();
 
         verdict.observed = Observed {
@@ -397,7 +404,7 @@ struct Context<'a> {
     id: &'a ErrorIdentity,
     name: Option<&'a str>,
     body_json: Option<&'a Value>,
-    report_secrets: &'a [String],
+    report_secrets: &'a [&'a str],
 }
 
 impl Context<'_> {
@@ -503,7 +510,7 @@ fn redaction(
     body_json: Option<&Value>,
     sensitive: &[String],
     sent_json: Option<&Value>,
-    report_secrets: &[String],
+    report_secrets: &[&str],
 ) -> CheckResult {
     let result = |outcome| CheckResult {
         check: CheckName::Redaction,

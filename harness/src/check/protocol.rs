@@ -50,15 +50,17 @@ impl ErrorIdentity {
     /// Reads the identity from a response. Never fails: a body that is not a JSON object simply
     /// carries no body identity and no message.
     pub fn read(resp: &Response) -> ErrorIdentity {
+        let body = serde_json::from_slice::<Value>(&resp.body).ok();
+        ErrorIdentity::read_parsed(resp, body.as_ref())
+    }
+
+    /// [`ErrorIdentity::read`] for a caller that has parsed the body already (`None`: it is not
+    /// JSON).
+    pub fn read_parsed(resp: &Response, body: Option<&Value>) -> ErrorIdentity {
         let header = resp.header(ERROR_TYPE_HEADER).map(str::to_owned);
-        let body: Option<serde_json::Map<String, Value>> =
-            match serde_json::from_slice::<Value>(&resp.body) {
-                Ok(Value::Object(map)) => Some(map),
-                _ => None,
-            };
+        let body = body.and_then(Value::as_object);
         let field = |name: &str| -> Option<String> {
-            body.as_ref()
-                .and_then(|m| m.get(name))
+            body.and_then(|m| m.get(name))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };

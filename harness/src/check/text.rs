@@ -46,7 +46,12 @@ pub fn json_kind(v: &Value) -> &'static str {
 /// shown re-serialised with every string (keys too) redacted, which also catches a secret the
 /// target wrote with `\u` escapes; anything else is read as lossy UTF-8 and redacted as text,
 /// both in its plain and its JSON-escaped spelling.
-pub fn report_body(body: &[u8], json: Option<&Value>, secrets: &[String], max: usize) -> String {
+pub fn report_body<S: AsRef<str>>(
+    body: &[u8],
+    json: Option<&Value>,
+    secrets: &[S],
+    max: usize,
+) -> String {
     if body.is_empty() {
         return "(empty)".into();
     }
@@ -54,7 +59,7 @@ pub fn report_body(body: &[u8], json: Option<&Value>, secrets: &[String], max: u
         Some(v) => redact_json(v, secrets).to_string(),
         None => {
             // Only the start can be shown; keep enough that no secret straddles the cut.
-            let longest = secrets.iter().map(String::len).max().unwrap_or(0);
+            let longest = secrets.iter().map(|s| s.as_ref().len()).max().unwrap_or(0);
             let keep = body.len().min(max * 4 + longest * 6 + 16);
             let lossy = String::from_utf8_lossy(&body[..keep]);
             redact::redact(&lossy, &with_escaped(secrets))
@@ -64,9 +69,10 @@ pub fn report_body(body: &[u8], json: Option<&Value>, secrets: &[String], max: u
 }
 
 /// Each secret and, where it differs, its JSON-escaped spelling (`a"b` → `a\"b`).
-fn with_escaped(secrets: &[String]) -> Vec<String> {
-    let mut out = secrets.to_vec();
+fn with_escaped<S: AsRef<str>>(secrets: &[S]) -> Vec<String> {
+    let mut out: Vec<String> = secrets.iter().map(|s| s.as_ref().to_owned()).collect();
     for s in secrets {
+        let s = s.as_ref();
         let quoted = serde_json::to_string(s).unwrap_or_default();
         if let Some(escaped) = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
             if escaped != s {
@@ -80,7 +86,7 @@ fn with_escaped(secrets: &[String]) -> Vec<String> {
 }
 
 /// `v` with every string, object keys included, passed through [`redact::redact`].
-pub fn redact_json(v: &Value, secrets: &[String]) -> Value {
+pub fn redact_json<S: AsRef<str>>(v: &Value, secrets: &[S]) -> Value {
     match v {
         Value::String(s) => Value::String(redact::redact(s, secrets)),
         Value::Array(items) => {
@@ -188,11 +194,14 @@ mod tests {
 
     #[test]
     fn report_body_survives_anything() {
-        assert_eq!(report_body(b"", None, &[], 160), "(empty)");
-        let bin = report_body(b"\xff\xfe\x00abc", None, &[], 160);
+        assert_eq!(report_body::<&str>(b"", None, &[], 160), "(empty)");
+        let bin = report_body::<&str>(b"\xff\xfe\x00abc", None, &[], 160);
         assert_eq!(bin, "\u{fffd}\u{fffd}\\u{0}abc");
         let huge = vec![b'x'; 10_000_000];
-        assert_eq!(report_body(&huge, None, &[], 160).chars().count(), 160);
+        assert_eq!(
+            report_body::<&str>(&huge, None, &[], 160).chars().count(),
+            160
+        );
     }
 
     #[test]
