@@ -21,7 +21,11 @@
 //!    counting responses only: no checks, no reports.
 //!
 //! It prints N, C, harness cases/s, ceiling req/s, their ratio and the harness's peak RSS, then
-//! the same as one JSON line (also appended to `--json FILE` when given). The binary comes from
+//! the same as one JSON line (also appended to `--json FILE` when given). It also prints where the
+//! CPU went, in µs per request: the `cognate run` process (`wait4`), the plain client (this
+//! process, `getrusage` around the timed part) and the server on each side (`/proc/PID/stat`,
+//! Linux only). Harness, server and ceiling client share the same cores, so these figures say
+//! what a ratio can reach: the ceiling client does nothing but send. The binary comes from
 //! `CARGO_BIN_EXE_cognate` (cargo builds it for benches, release profile under `cargo bench`),
 //! or from `COGNATE_BIN` when set.
 
@@ -154,6 +158,8 @@ struct HarnessSide {
     /// report.json's `elapsed_ms`: replay and checks, after generation and provisioning.
     replay_ms: u64,
     peak_rss_kb: u64,
+    /// User plus system CPU time of the `cognate run` process.
+    cpu: Duration,
 }
 
 /// Waits for `child` with `wait4(2)`: its exit status and its own resource usage.
@@ -220,12 +226,43 @@ fn harness_side(bin: &Path, url: &str, a: &Args, dir: &Path) -> Result<HarnessSi
         replay_ms: report["elapsed_ms"].as_u64().unwrap_or(0),
         // Linux reports ru_maxrss in KiB.
         peak_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
     })
+}
+
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+}
+
+/// User plus system CPU time of this process so far.
+fn own_cpu() -> Duration {
+    // SAFETY: `rusage` is plain old data, valid when zeroed; the pointer outlives the call.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    timeval(usage.ru_utime) + timeval(usage.ru_stime)
+}
+
+/// User plus system CPU time of process `pid` so far, from `/proc` (Linux only).
+fn cpu_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok()?;
+    (hz > 0).then(|| Duration::from_micros(ticks * 1_000_000 / hz))
 }
 
 struct CeilingSide {
     requests: usize,
     elapsed: Duration,
+    /// CPU time of this process (the plain client) while the requests went out.
+    client_cpu: Duration,
     /// Answers by status class (`[2xx, 4xx, other]`): a sanity check that the server did the
     /// same work as for the harness, not answered errors faster.
     classes: [usize; 3],
@@ -282,6 +319,7 @@ async fn ceiling_side(url: &str, a: &Args) -> Result<CeilingSide, String> {
     let requests = cases.len();
     drop(cases);
 
+    let cpu_before = own_cpu();
     let started = Instant::now();
     let mut workers = Vec::with_capacity(queues.len());
     for queue in queues {
@@ -298,6 +336,7 @@ async fn ceiling_side(url: &str, a: &Args) -> Result<CeilingSide, String> {
         }
     }
     let elapsed = started.elapsed();
+    let client_cpu = own_cpu().saturating_sub(cpu_before);
     let answered: usize = classes.iter().sum();
     if answered != requests {
         return Err(format!("{answered} answers to {requests} requests"));
@@ -309,6 +348,7 @@ async fn ceiling_side(url: &str, a: &Args) -> Result<CeilingSide, String> {
     Ok(CeilingSide {
         requests,
         elapsed,
+        client_cpu,
         classes,
     })
 }
@@ -361,7 +401,10 @@ fn run(a: &Args) -> Result<(), String> {
     // the child's `ru_maxrss`, so the child must be spawned while this process is still small
     // (the ceiling side holds every request in memory).
     eprintln!("harness: cognate run ...");
+    let server_pid = server.child.id();
+    let server_cpu_0 = cpu_of(server_pid);
     let harness = harness_side(&bin, &server.url, a, dir.path())?;
+    let server_cpu_1 = cpu_of(server_pid);
 
     eprintln!("ceiling: plain HTTP load of the same requests ...");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -369,6 +412,7 @@ fn run(a: &Args) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
     let ceiling = rt.block_on(ceiling_side(&server.url, a))?;
+    let server_cpu_2 = cpu_of(server_pid);
     drop(rt);
     drop(server);
 
@@ -378,6 +422,17 @@ fn run(a: &Args) -> Result<(), String> {
     let ratio = 100.0 * harness_rate / ceiling_rate;
     let replay_ratio = 100.0 * replay_rate / ceiling_rate;
     let rss_mb = harness.peak_rss_kb as f64 / 1024.0;
+    // CPU time per request, in µs: where the two cores go on each side. The server's share on
+    // the ceiling side includes the ceiling's own provisioning, a few hundred requests.
+    let per = |cpu: Duration, n: usize| round(cpu.as_secs_f64() * 1e6 / n.max(1) as f64, 2);
+    let harness_cpu_us = per(harness.cpu, harness.verdicts);
+    let client_cpu_us = per(ceiling.client_cpu, ceiling.requests);
+    let server_cpu_us = |a: Option<Duration>, b: Option<Duration>, n| {
+        a.zip(b).map(|(a, b)| per(b.saturating_sub(a), n))
+    };
+    let server_harness_us = server_cpu_us(server_cpu_0, server_cpu_1, harness.verdicts);
+    let server_ceiling_us = server_cpu_us(server_cpu_1, server_cpu_2, ceiling.requests);
+    let shown = |x: Option<f64>| x.map_or("unknown".to_owned(), |x| format!("{x:.1}"));
 
     println!("N (--cases)              {}", a.cases);
     println!("concurrency              {}", a.concurrency);
@@ -400,6 +455,12 @@ fn run(a: &Args) -> Result<(), String> {
         ceiling.classes[0], ceiling.classes[1], ceiling.classes[2]
     );
     println!("ratio harness/ceiling    {ratio:.1} % (replay+check only: {replay_ratio:.1} %)");
+    println!(
+        "CPU µs per request       harness {harness_cpu_us:.1} + server {}; ceiling client \
+         {client_cpu_us:.1} + server {}",
+        shown(server_harness_us),
+        shown(server_ceiling_us)
+    );
     println!("harness peak RSS         {rss_mb:.1} MB");
     println!("load average before      {load_before}");
 
@@ -420,6 +481,10 @@ fn run(a: &Args) -> Result<(), String> {
         "ratio_pct": round(ratio, 1),
         "replay_ratio_pct": round(replay_ratio, 1),
         "harness_peak_rss_mb": round(rss_mb, 1),
+        "harness_cpu_us_per_case": harness_cpu_us,
+        "server_cpu_us_per_case": server_harness_us,
+        "ceiling_client_cpu_us_per_request": client_cpu_us,
+        "ceiling_server_cpu_us_per_request": server_ceiling_us,
         "load_average_before": load_before,
     })
     .to_string();
