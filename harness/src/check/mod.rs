@@ -189,7 +189,6 @@ impl Checker {
         let sent_json = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
         // Reports never show a sensitive value, ClientId included.
         let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
-        // Borrowed, not cloned: the run's own secrets are the same for every case.
         let sent_secrets = sent_json
             .as_ref()
             .map(|j| redact::secrets(sensitive, j))
@@ -200,6 +199,7 @@ impl Checker {
             .as_ref()
             .map(redact::named_secrets)
             .unwrap_or_default();
+        // Borrowed, not cloned: the run's own secrets are the same for every case.
         let mut report_secrets: Vec<&str> = sent_secrets
             .iter()
             .chain(&handed_out)
