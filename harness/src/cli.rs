@@ -634,7 +634,11 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     let cases = selected.cases()?;
     let stateful = Stateful::new(&a.stateful, cat, ops, a.selection.seed)?;
     let started = Started::start(&a.target, cat).await?;
-    let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
+    // The selected operations' schemas now, so a broken one stops the run before its first
+    // request; a scenario step's other operations compile when first checked.
+    let checker = Checker::lazy(cat);
+    checker.compile(ops)?;
+    let checker = checker.with_not_implemented(started.not_implemented.clone());
     let result = run_against(&a, &started, ops, cases, checker, &stateful).await;
     started.stop().await;
     let (summary, snapshot) = result?;

@@ -262,3 +262,45 @@ fn every_output_schema_accepts_an_empty_object_or_names_a_required_member() {
         }
     }
 }
+
+#[test]
+fn a_lazy_checker_compiles_on_first_use_and_judges_alike() {
+    let sent = r#"{"ClientId":"abc123","Username":"bob"}"#;
+    let c = case("ForgotPassword", sent, Expected::Success);
+    let ex = exchange(
+        sent,
+        200,
+        &[("content-type", JSON_1_1)],
+        br#"{"CodeDeliveryDetails":{"Destination":"b***@e***","DeliveryMedium":"EMAIL","AttributeName":"email"}}"#,
+    );
+    let lazy = Checker::lazy(Catalogue::embedded());
+    assert_eq!(lazy.check(&c, &ex), checker().check(&c, &ex));
+}
+
+#[test]
+fn a_broken_output_schema_stops_compile_and_fails_shape_when_met_later() {
+    let mut cat = Catalogue::embedded().clone();
+    let op = cat.operations.get_mut("ForgotPassword").unwrap();
+    op.output_schema = std::sync::Arc::new(serde_json::json!({ "type": 5 }));
+    let lazy = Checker::lazy(&cat);
+    let err = lazy
+        .compile(&["ForgotPassword".to_owned()])
+        .expect_err("a schema with a numeric type does not compile");
+    assert!(err.to_string().contains("ForgotPassword"), "{err}");
+    assert!(
+        Checker::new(&cat).is_err(),
+        "the eager checker refuses it too"
+    );
+
+    let sent = r#"{"ClientId":"abc123","Username":"bob"}"#;
+    let c = case("ForgotPassword", sent, Expected::Success);
+    let v = lazy.check(
+        &c,
+        &exchange(sent, 200, &[("content-type", JSON_1_1)], b"{}"),
+    );
+    assert_eq!(v.status, Status::Fail);
+    match outcome(&v, CheckName::Shape) {
+        CheckOutcome::Fail(d) => assert!(d.contains("does not compile"), "{d}"),
+        other => panic!("expected a failing shape check, got {other:?}"),
+    }
+}

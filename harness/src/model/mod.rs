@@ -6,7 +6,7 @@ pub mod import;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use include_dir::{include_dir, Dir};
 use serde_json::Value;
@@ -64,7 +64,8 @@ pub struct Operation {
     /// Root shape of the input; `None` for an operation without input.
     pub input: Option<String>,
     pub input_schema: Value,
-    pub output_schema: Value,
+    /// Shared, so a checker can compile it when first needed without copying it.
+    pub output_schema: Arc<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -262,7 +263,7 @@ impl Catalogue {
                 auth,
                 input,
                 input_schema,
-                output_schema,
+                output_schema: Arc::new(output_schema),
             },
         );
         Ok(())
