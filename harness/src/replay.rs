@@ -1,15 +1,17 @@
 //! The replay stage, the only async one: sends each case's exact bytes to a target and captures
-//! the [`Exchange`]. One keep-alive client, bounded concurrency, a timeout per request, SigV4 for
+//! the [`Exchange`]. Keep-alive connections, bounded concurrency, a timeout per request, SigV4 for
 //! the operations that need it. Placeholders are filled here, from the provisioned fixture.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::stream::{self, StreamExt};
+use futures::stream::{FuturesUnordered, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -100,19 +102,26 @@ pub struct Config {
     pub signing: Signing,
 }
 
-/// Sends requests to one endpoint.
+/// Sends requests to one endpoint. Clones share the idle connections.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: Http,
     url: String,
-    uri: http::Uri,
+    /// Where connections go (`host:port`).
+    authority: String,
+    /// The `Host` header: the port only when it is not 80, as other clients send it.
+    host: http::HeaderValue,
+    /// The request target in origin form (the endpoint's path).
+    path: http::Uri,
+    idle: Arc<Mutex<Vec<Conn>>>,
     config: Config,
 }
 
-/// hyper's pooled HTTP/1.1 client: the harness needs keep-alive connections to one endpoint and
-/// nothing of a full-featured client (redirects, cookies, proxies), whose per-request work
-/// (URL parsing, header conversion) cost as much as checking a verdict.
-type Http = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
+/// One HTTP/1.1 keep-alive connection, as hyper's connection-level API gives it. The harness
+/// talks to one endpoint and needs nothing of a full client (redirects, cookies, proxies, a
+/// pool keyed by host): reqwest's per-request work cost as much as checking a verdict, and
+/// hyper-util's pool about 4 % of a case. A [`Client::run`] lane keeps its connection for all
+/// its cases; single sends borrow one from `idle`.
+type Conn = http1::SendRequest<Full<Bytes>>;
 
 /// Turns a placeholder name (`client.legacy`, `secret_hash:client.secret:user.email`) into its
 /// value; provided by the target's fixture.
@@ -181,17 +190,26 @@ impl Client {
             }
             _ => return Err(ReplayError::Url(format!("{url}: not an http:// URL"))),
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(config.timeout));
-        // No proxy is ever consulted: loopback traffic stays on loopback.
-        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(config.concurrency.max(1))
-            .build(connector);
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| ReplayError::Url(format!("{url}: no host")))?;
+        let port = uri.port_u16();
+        let authority = format!("{host}:{}", port.unwrap_or(80));
+        let host = match port {
+            Some(p) if p != 80 => format!("{host}:{p}"),
+            _ => host.to_owned(),
+        };
+        let host = http::HeaderValue::from_str(&host)
+            .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
+        let path = http::Uri::from_maybe_shared(Bytes::copy_from_slice(uri.path().as_bytes()))
+            .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
         Ok(Client {
-            http,
             url,
-            uri,
+            authority,
+            host,
+            path,
+            idle: Arc::new(Mutex::new(Vec::new())),
             config,
         })
     }
@@ -203,21 +221,36 @@ impl Client {
     /// POSTs an empty body to a path of the endpoint (a target's own admin API, not
     /// cognito-idp) and returns the status.
     pub async fn post_empty(&self, path: &str) -> Result<u16, String> {
-        let url = format!("{}{}", self.url, path.trim_start_matches('/'));
-        let request = http::Request::post(url)
+        let target = format!("{}{}", self.path, path.trim_start_matches('/'));
+        let request = http::Request::post(target)
+            .header(http::header::HOST, self.host.clone())
             .body(Full::new(Bytes::new()))
             .map_err(|e| e.to_string())?;
-        match tokio::time::timeout(self.config.timeout, self.http.request(request)).await {
-            Ok(Ok(resp)) => Ok(resp.status().as_u16()),
-            Ok(Err(e)) => Err(root_cause(&e)),
-            Err(_) => {
-                Err(TransportError::Timeout(self.config.timeout.as_millis() as u64).to_string())
-            }
-        }
+        let mut conn = self.checkout();
+        let result = tokio::time::timeout(self.config.timeout, self.exchange(&mut conn, request))
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out()));
+        self.checkin(conn);
+        result.map(|r| r.status).map_err(|e| e.to_string())
     }
 
     /// Sends one request, body and headers exactly as given (after placeholders are filled).
     pub async fn send(&self, case_id: &str, request: &Request, fill: &dyn Fill) -> Exchange {
+        let mut conn = self.checkout();
+        let exchange = self.send_on(&mut conn, case_id, request, fill).await;
+        self.checkin(conn);
+        exchange
+    }
+
+    /// [`Client::send`] on a given connection slot, which it fills when empty and leaves empty
+    /// when the connection can no longer be used.
+    async fn send_on(
+        &self,
+        conn: &mut Option<Conn>,
+        case_id: &str,
+        request: &Request,
+        fill: &dyn Fill,
+    ) -> Exchange {
         let (sent, signed) = self.wire(request, fill);
         if let Err(e) = signed {
             return Exchange {
@@ -229,14 +262,10 @@ impl Client {
         }
         let started = Instant::now();
         let result = match self.request(&sent) {
-            Ok(request) => {
-                match tokio::time::timeout(self.config.timeout, self.exchange(request)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(TransportError::Timeout(
-                        self.config.timeout.as_millis() as u64
-                    )),
-                }
-            }
+            // A timed-out exchange is dropped with the connection it held.
+            Ok(request) => tokio::time::timeout(self.config.timeout, self.exchange(conn, request))
+                .await
+                .unwrap_or_else(|_| Err(self.timed_out())),
             Err(e) => Err(e),
         };
         Exchange {
@@ -247,41 +276,107 @@ impl Client {
         }
     }
 
+    fn timed_out(&self) -> TransportError {
+        TransportError::Timeout(self.config.timeout.as_millis() as u64)
+    }
+
     /// The HTTP request of `sent`; a header the http crate refuses (a generated value no client
     /// could send) is a transport error of that case, not of the run.
     fn request(&self, sent: &Sent) -> Result<http::Request<Full<Bytes>>, TransportError> {
-        let mut rb = http::Request::post(self.uri.clone());
+        let mut rb = http::Request::post(self.path.clone());
         for (k, v) in &sent.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }
+        // Last, where hyper's pooled client put it: the bytes on the wire did not change.
+        rb = rb.header(http::header::HOST, self.host.clone());
         rb.body(Full::new(Bytes::copy_from_slice(&sent.body)))
             .map_err(|e| TransportError::Other(format!("cannot build the request: {e}")))
     }
 
-    /// Sends one request and reads the whole answer.
+    /// An idle connection, if there is one.
+    fn checkout(&self) -> Option<Conn> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(c) = idle.pop() {
+            if !c.is_closed() {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Keeps a connection for later sends, up to one per concurrency slot.
+    fn checkin(&self, conn: Option<Conn>) {
+        let Some(c) = conn.filter(|c| !c.is_closed()) else {
+            return;
+        };
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.config.concurrency.max(1) {
+            idle.push(c);
+        }
+    }
+
+    /// A new connection, its I/O driven by a task of its own until either side closes it.
+    async fn connect(&self) -> Result<Conn, TransportError> {
+        let connect = |e: std::io::Error| TransportError::Connect(e.to_string());
+        let stream = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .map_err(connect)?;
+        // Small requests go out at once, not after Nagle's delay.
+        stream.set_nodelay(true).map_err(connect)?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| TransportError::Connect(root_cause(&e)))?;
+        tokio::spawn(async move {
+            // Its errors reach the request waiting on it; nothing is left to report here.
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+
+    /// Sends one request on `conn` (opening a connection when it holds none) and reads the
+    /// whole answer. A kept connection may have been closed by the target since its last use;
+    /// a request that never went out on it is sent once more on a new one, as hyper's pooled
+    /// client did. `conn` is left holding the connection only when it can take another request.
     async fn exchange(
         &self,
-        request: http::Request<Full<Bytes>>,
+        conn: &mut Option<Conn>,
+        mut request: http::Request<Full<Bytes>>,
     ) -> Result<Response, TransportError> {
-        let resp = self.http.request(request).await.map_err(|e| {
-            if e.is_connect() {
-                TransportError::Connect(root_cause(&e))
-            } else {
-                TransportError::Other(root_cause(&e))
+        loop {
+            let (mut sender, kept) = match conn.take() {
+                Some(c) => (c, true),
+                None => (self.connect().await?, false),
+            };
+            if let Err(e) = sender.ready().await {
+                if kept {
+                    continue;
+                }
+                return Err(TransportError::Other(root_cause(&e)));
             }
-        })?;
-        let (parts, body) = resp.into_parts();
-        let headers = header_pairs(&parts.headers);
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| TransportError::Other(root_cause(&e)))?
-            .to_bytes();
-        Ok(Response {
-            status: parts.status.as_u16(),
-            headers,
-            body: body.to_vec(),
-        })
+            let resp = match sender.try_send_request(request).await {
+                Ok(resp) => resp,
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) if kept => {
+                        request = unsent;
+                        continue;
+                    }
+                    _ => return Err(TransportError::Other(root_cause(e.error()))),
+                },
+            };
+            let (parts, body) = resp.into_parts();
+            let headers = header_pairs(&parts.headers);
+            let body = body
+                .collect()
+                .await
+                .map_err(|e| TransportError::Other(root_cause(&e)))?
+                .to_bytes();
+            *conn = Some(sender);
+            return Ok(Response {
+                status: parts.status.as_u16(),
+                headers,
+                body: body.to_vec(),
+            });
+        }
     }
 
     /// What [`Client::send`] puts on the wire for `request`: placeholders filled, `X-Amz-Target`
@@ -362,25 +457,33 @@ impl Client {
 
     /// Sends every case with at most `concurrency` in flight, handing each exchange to `each` as
     /// it completes (in completion order). Cases are taken from the iterator only as slots free
-    /// up, so a lazily generated stream is never held whole.
+    /// up, so a lazily generated stream is never held whole. Each slot is a lane with a
+    /// connection of its own; all lanes run in the caller's task.
     pub async fn run<C: Borrow<Case>>(
         &self,
         cases: impl IntoIterator<Item = C>,
         fill: &dyn Fill,
-        mut each: impl FnMut(&Case, Exchange),
+        each: impl FnMut(&Case, Exchange),
     ) {
-        let mut stream = stream::iter(cases)
-            .map(|c| async move {
-                let exchange = {
-                    let case = c.borrow();
-                    self.send(&case.id, &case.request, fill).await
+        // Neither is borrowed across an await: lanes interleave only between cases.
+        let cases = RefCell::new(cases.into_iter().fuse());
+        let each = RefCell::new(each);
+        let lane = || async {
+            let mut conn = self.checkout();
+            loop {
+                let Some(c) = cases.borrow_mut().next() else {
+                    break;
                 };
-                (c, exchange)
-            })
-            .buffer_unordered(self.config.concurrency.max(1));
-        while let Some((case, exchange)) = stream.next().await {
-            each(case.borrow(), exchange);
-        }
+                let case = c.borrow();
+                let exchange = self.send_on(&mut conn, &case.id, &case.request, fill).await;
+                (each.borrow_mut())(case, exchange);
+            }
+            self.checkin(conn);
+        };
+        let mut lanes: FuturesUnordered<_> = (0..self.config.concurrency.max(1))
+            .map(|_| lane())
+            .collect();
+        while lanes.next().await.is_some() {}
     }
 }
 
