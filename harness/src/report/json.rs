@@ -249,7 +249,7 @@ impl JsonReport {
 
 impl Sink for JsonReport {
     fn event(&mut self, e: &Event) {
-        self.got.event(e, render);
+        self.got.event(e);
     }
 
     /// Writes the file once; a second call does nothing, a failed one can be retried.
@@ -277,7 +277,9 @@ impl Sink for JsonReport {
         };
         let (path, spool) = (&self.path, &mut self.got.verdicts);
         write_file_with(path, |out| {
-            write_json(out, &head, path, |each| spool.for_each_sorted(each))
+            write_json(out, &head, path, |each| {
+                super::for_each_rendered(spool, render, each)
+            })
         })?;
         self.written = true;
         Ok(())

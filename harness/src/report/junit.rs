@@ -275,8 +275,7 @@ impl JunitReport {
 
 impl Sink for JunitReport {
     fn event(&mut self, e: &Event) {
-        let fragments = &mut self.fragments;
-        self.got.event(e, |v, out| fragments.render(v, out));
+        self.got.event(e);
     }
 
     /// Writes the file once; a second call does nothing, a failed one can be retried.
@@ -295,13 +294,14 @@ impl Sink for JunitReport {
             case_ms: &got.case_ms,
             elapsed: got.elapsed,
         };
-        let (path, spool) = (&self.path, &mut got.verdicts);
+        let (path, spool, fragments) = (&self.path, &mut got.verdicts, &mut self.fragments);
         write_file_with(path, |out| {
-            write_junit(out, &totals, |each| spool.for_each_sorted(each)).map_err(|source| {
-                ReportError::Io {
-                    path: path.clone(),
-                    source,
-                }
+            write_junit(out, &totals, |each| {
+                super::for_each_rendered(spool, |v, o| fragments.render(v, o), each)
+            })
+            .map_err(|source| ReportError::Io {
+                path: path.clone(),
+                source,
             })
         })?;
         self.written = true;

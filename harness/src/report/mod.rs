@@ -10,10 +10,12 @@
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
-//! They keep each verdict rendered (a few megabytes in memory, the rest in sorted runs on disk) and
-//! merge them into file order when they write, so memory stays flat in the number of cases.
+//! They keep each verdict in a compact encoding (a few megabytes in memory, the rest in sorted runs
+//! on disk) and merge them into file order when they write, rendering each on the way, so memory
+//! stays flat in the number of cases.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
+mod compact;
 mod conformance;
 mod json;
 mod junit;
@@ -63,7 +65,7 @@ pub struct RunInfo {
     pub started: String,
 }
 
-/// What a file sink keeps of the event stream until it writes: the run, the verdicts (rendered,
+/// What a file sink keeps of the event stream until it writes: the run, the verdicts (encoded,
 /// on disk), their summary and case times, the elapsed time.
 #[derive(Default)]
 pub(crate) struct Collected {
@@ -73,19 +75,19 @@ pub(crate) struct Collected {
     /// The sum of the cases' times per operation.
     pub case_ms: BTreeMap<String, u64>,
     pub elapsed: Option<Duration>,
-    rendered: Vec<u8>,
+    encoded: Vec<u8>,
 }
 
 impl Collected {
-    /// Takes an event; a verdict is spooled as `render` writes it.
-    pub fn event(&mut self, e: &Event, render: impl FnOnce(&Verdict, &mut Vec<u8>)) {
+    /// Takes an event; a verdict is spooled.
+    pub fn event(&mut self, e: &Event) {
         self.summary.event(e);
         match e {
             Event::Started(run) => self.run = Some(run.clone()),
             Event::Finished(v) => {
-                self.rendered.clear();
-                render(v, &mut self.rendered);
-                self.verdicts.push(&v.operation, &v.case_id, &self.rendered);
+                self.encoded.clear();
+                compact::encode(v, &mut self.encoded);
+                self.verdicts.push(&v.operation, &v.case_id, &self.encoded);
                 match self.case_ms.get_mut(&v.operation) {
                     Some(ms) => *ms += v.elapsed_ms,
                     None => {
@@ -96,6 +98,21 @@ impl Collected {
             Event::Done { elapsed } => self.elapsed = Some(*elapsed),
         }
     }
+}
+
+/// Hands every spooled verdict to `each` in file order, as `render` writes it.
+pub(crate) fn for_each_rendered(
+    spool: &mut Spool,
+    mut render: impl FnMut(&Verdict, &mut Vec<u8>),
+    each: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut rendered = Vec::new();
+    spool.for_each_sorted(|op, bytes| {
+        let v = compact::decode(bytes)?;
+        rendered.clear();
+        render(&v, &mut rendered);
+        each(op, &rendered)
+    })
 }
 
 /// One event of a run.

@@ -1,8 +1,8 @@
 //! Verdicts kept between the event stream and the file reports, so that a run's memory does not
-//! grow with its number of cases. Each report spools every verdict already rendered in its own
-//! format; only the verdict's sort key and position stay in memory (about 40 bytes a verdict).
+//! grow with its number of cases. Each report spools every verdict as bytes (the `compact`
+//! encoding); only the verdict's sort key and position stay in memory (about 40 bytes a verdict).
 //!
-//! Renderings collect in memory up to [`RUN_BYTES`]; a full buffer is sorted and written to an
+//! Records collect in memory up to [`RUN_BYTES`]; a full buffer is sorted and written to an
 //! anonymous temporary file as one sorted run. Writing the report merges the runs, reading each
 //! one front to back in large chunks. A run that never fills the buffer never touches the disk.
 //! Case ids are hashes, so arrival order says nothing of file order: reading the verdicts back
@@ -85,7 +85,7 @@ impl IdKey {
 /// error is kept and returned by [`Spool::for_each_sorted`]: the event stream cannot fail, the
 /// report that needs the verdicts can.
 pub(crate) struct Spool {
-    /// Renderings of the current run, in arrival order; `pending` holds their places.
+    /// Records of the current run, in arrival order; `pending` holds their places.
     buf: Vec<u8>,
     pending: Vec<Entry>,
     /// Sorted runs on disk, oldest first; entries in file order, offsets into `file`.
@@ -119,7 +119,7 @@ impl Spool {
         }
     }
 
-    /// Keeps one verdict's rendering, filed under its operation and case id.
+    /// Keeps one verdict's record, filed under its operation and case id.
     pub fn push(&mut self, operation: &str, case_id: &str, bytes: &[u8]) {
         if self.error.is_some() {
             return;
@@ -201,7 +201,7 @@ impl Spool {
         Ok(())
     }
 
-    /// Hands every rendering to `each` with its operation, in file order (operation, then case
+    /// Hands every record to `each` with its operation, in file order (operation, then case
     /// id; case ids are unique within an operation by construction, arrival order breaks any
     /// tie). The spool stays whole, so a report that failed to write can be written again.
     pub fn for_each_sorted(
