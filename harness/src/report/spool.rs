@@ -196,6 +196,10 @@ impl Spool {
             }
             write_all_slices(file, &mut slices)?;
         }
+        // A run is kept until the end: without the slack doubling left, and the next one
+        // starts at this one's size instead of doubling up to it again.
+        run.shrink_to_fit();
+        self.pending = Vec::with_capacity(run.len());
         self.runs.push(run);
         self.buf.clear();
         Ok(())
