@@ -17,6 +17,8 @@ enum Mode {
     KeepAlive,
     /// Answers with `Connection: close` and closes.
     CloseEach,
+    /// Answers as if keeping the connection, then closes it (an idle timeout, early).
+    CloseSilently,
     /// Reads requests and never answers.
     Silent,
 }
@@ -54,6 +56,13 @@ async fn serve(mut stream: TcpStream, mode: Mode, seen: Arc<Seen>) {
                 let _ = stream
                     .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
                     .await;
+            }
+            Mode::CloseSilently => {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                    .await;
+                let _ = stream.shutdown().await;
+                return;
             }
             Mode::CloseEach => {
                 let _ = stream
@@ -187,6 +196,20 @@ async fn a_connection_the_target_closes_is_replaced() {
         );
     }
     assert_eq!(seen.connections.load(Ordering::SeqCst), 20);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_kept_connection_the_target_closed_while_idle_is_replaced() {
+    let (url, seen) = server(Mode::CloseSilently).await;
+    let c = client(&url, 1, Duration::from_secs(10));
+    let cases = cases(3);
+    for case in &cases {
+        let ex = c.send(&case.id, &case.request, &NoFill).await;
+        assert_eq!(ex.result.map(|r| r.status), Ok(200));
+        // The close has arrived before the connection is used again.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test(flavor = "current_thread")]
