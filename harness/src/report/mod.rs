@@ -262,7 +262,8 @@ pub(crate) fn write_file_with(
         source,
     };
     let file = std::fs::File::create(&partial).map_err(io)?;
-    let mut out = std::io::BufWriter::new(file);
+    // A long run's report is hundreds of megabytes: 8 KiB at a time was a write call per 8 KiB.
+    let mut out = std::io::BufWriter::with_capacity(256 << 10, file);
     let written = write(&mut out).and_then(|()| out.flush().map_err(io));
     drop(out);
     match written {
