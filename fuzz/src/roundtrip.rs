@@ -22,7 +22,6 @@ const CHECKS: &[CheckName] = &[
     CheckName::Shape,
     CheckName::Redaction,
 ];
-const STATUSES: &[Status] = &[Status::Pass, Status::Fail, Status::Error, Status::Skip];
 
 fn string(u: &mut Unstructured<'_>) -> Result<String> {
     String::arbitrary(u)
@@ -102,7 +101,7 @@ pub fn arbitrary_verdict(u: &mut Unstructured<'_>) -> Result<Verdict> {
         operation: string(u)?,
         group: string(u)?,
         label: string(u)?,
-        status: *u.choose(STATUSES)?,
+        status: *u.choose(&Status::ALL)?,
         reason: opt_string(u)?,
         checks,
         observed: Observed {

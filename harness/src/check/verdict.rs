@@ -26,6 +26,18 @@ pub enum CheckName {
 }
 
 impl CheckName {
+    /// Every check, in declaration order (`ALL[c as usize] == c`).
+    pub const ALL: [CheckName; 8] = [
+        CheckName::Transport,
+        CheckName::NoServerError,
+        CheckName::Status,
+        CheckName::Exception,
+        CheckName::Envelope,
+        CheckName::Shape,
+        CheckName::Redaction,
+        CheckName::Output,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CheckName::Transport => "transport",
@@ -64,6 +76,11 @@ pub enum Status {
     /// The run could not judge (timeout, connection refused).
     Error,
     Skip,
+}
+
+impl Status {
+    /// Every status, in declaration order (`ALL[s as usize] == s`).
+    pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::Error, Status::Skip];
 }
 
 /// What the target answered, as far as a report needs it; the message is already redacted.

@@ -1,7 +1,7 @@
 //! The spools' encoding of a verdict: its fields in declaration order, strings length-prefixed,
-//! enums as one byte. A quarter of report.json's rendering, so a run writes and reads back less,
-//! and the file reports render each verdict when they write instead of while requests wait.
-//! serde's compact formats cannot carry `CheckResult`'s flattened, adjacently tagged outcome.
+//! enums as their index in `ALL`. A quarter of report.json's rendering, so a run writes and reads
+//! back less, and the file reports render each verdict when they write instead of while requests
+//! wait. serde's compact formats cannot carry `CheckResult`'s flattened, adjacently tagged outcome.
 
 use std::io;
 
@@ -13,11 +13,11 @@ pub(crate) fn encode(v: &Verdict, out: &mut Vec<u8>) {
     string(out, &v.operation);
     string(out, &v.group);
     string(out, &v.label);
-    out.push(status_byte(v.status));
+    out.push(v.status as u8);
     optional(out, v.reason.as_deref());
     out.extend_from_slice(&(v.checks.len() as u32).to_le_bytes());
     for c in &v.checks {
-        out.push(check_byte(c.check));
+        out.push(c.check as u8);
         match &c.outcome {
             CheckOutcome::Pass => out.push(0),
             CheckOutcome::Fail(why) => {
@@ -52,14 +52,14 @@ pub(crate) fn decode(bytes: &[u8]) -> io::Result<Verdict> {
         operation: r.string()?,
         group: r.string()?,
         label: r.string()?,
-        status: *STATUSES.get(r.byte()? as usize).ok_or_else(damaged)?,
+        status: *Status::ALL.get(r.byte()? as usize).ok_or_else(damaged)?,
         reason: r.optional()?,
         checks: {
             let n = r.u32()? as usize;
             // Bounded by what is there: each check takes at least two bytes.
             let mut checks = Vec::with_capacity(n.min(r.0.len() / 2));
             for _ in 0..n {
-                let check = *CHECKS.get(r.byte()? as usize).ok_or_else(damaged)?;
+                let check = *CheckName::ALL.get(r.byte()? as usize).ok_or_else(damaged)?;
                 let outcome = match r.byte()? {
                     0 => CheckOutcome::Pass,
                     1 => CheckOutcome::Fail(r.string()?),
@@ -87,41 +87,6 @@ pub(crate) fn decode(bytes: &[u8]) -> io::Result<Verdict> {
         return Err(damaged());
     }
     Ok(v)
-}
-
-const CHECKS: [CheckName; 8] = [
-    CheckName::Transport,
-    CheckName::NoServerError,
-    CheckName::Status,
-    CheckName::Exception,
-    CheckName::Envelope,
-    CheckName::Shape,
-    CheckName::Redaction,
-    CheckName::Output,
-];
-
-const STATUSES: [Status; 4] = [Status::Pass, Status::Fail, Status::Error, Status::Skip];
-
-fn check_byte(c: CheckName) -> u8 {
-    match c {
-        CheckName::Transport => 0,
-        CheckName::NoServerError => 1,
-        CheckName::Status => 2,
-        CheckName::Exception => 3,
-        CheckName::Envelope => 4,
-        CheckName::Shape => 5,
-        CheckName::Redaction => 6,
-        CheckName::Output => 7,
-    }
-}
-
-fn status_byte(s: Status) -> u8 {
-    match s {
-        Status::Pass => 0,
-        Status::Fail => 1,
-        Status::Error => 2,
-        Status::Skip => 3,
-    }
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
@@ -216,12 +181,12 @@ mod tests {
                         operation,
                         group,
                         label,
-                        status: STATUSES[s],
+                        status: Status::ALL[s],
                         reason,
                         checks: checks
                             .into_iter()
                             .map(|(c, outcome)| CheckResult {
-                                check: CHECKS[c],
+                                check: CheckName::ALL[c],
                                 outcome,
                             })
                             .collect(),
@@ -252,12 +217,12 @@ mod tests {
     }
 
     #[test]
-    fn the_byte_tables_agree() {
-        for c in CHECKS {
-            assert_eq!(CHECKS[check_byte(c) as usize], c);
+    fn each_byte_reads_back_as_its_variant() {
+        for c in CheckName::ALL {
+            assert_eq!(CheckName::ALL[c as usize], c);
         }
-        for s in STATUSES {
-            assert_eq!(STATUSES[status_byte(s) as usize], s);
+        for s in Status::ALL {
+            assert_eq!(Status::ALL[s as usize], s);
         }
     }
 }
