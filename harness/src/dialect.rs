@@ -54,7 +54,9 @@ pub struct Pattern(std::sync::Arc<Inner>);
 struct Inner {
     java: String,
     translated: String,
-    engine: Engine,
+    /// Compiled on first use when loaded with [`Pattern::deferred`]: a run touches a few of the
+    /// model's patterns, and compiling all of them was a quarter of a short run's start-up.
+    engine: std::sync::OnceLock<Result<Engine, DialectError>>,
     /// Parsing the Unicode classes is slow; generators ask often.
     class: std::sync::OnceLock<Option<RepeatedClass>>,
 }
@@ -66,25 +68,51 @@ enum Engine {
     Fancy(fancy_regex::Regex),
 }
 
-impl Pattern {
-    pub fn new(java: &str) -> Result<Self, DialectError> {
-        let translated = translate(java)?;
-        let engine = match regex::Regex::new(&translated) {
-            Ok(re) => Engine::Plain(re),
-            Err(_) => fancy_regex::Regex::new(&translated)
+impl Engine {
+    fn compile(java: &str, translated: &str) -> Result<Engine, DialectError> {
+        match regex::Regex::new(translated) {
+            Ok(re) => Ok(Engine::Plain(re)),
+            Err(_) => fancy_regex::Regex::new(translated)
                 .map(Engine::Fancy)
                 .map_err(|e| DialectError::Compile {
                     pattern: java.to_owned(),
-                    translated: translated.clone(),
+                    translated: translated.to_owned(),
                     reason: e.to_string(),
-                })?,
-        };
+                }),
+        }
+    }
+}
+
+impl Pattern {
+    /// Translates and compiles: every error is reported here.
+    pub fn new(java: &str) -> Result<Self, DialectError> {
+        let p = Self::deferred(java)?;
+        p.compiled()?;
+        Ok(p)
+    }
+
+    /// Translates now and compiles on first use. For patterns already known to compile (the
+    /// committed schemas, whose patterns a test compiles); [`Pattern::compiled`] forces it.
+    pub fn deferred(java: &str) -> Result<Self, DialectError> {
+        let translated = translate(java)?;
         Ok(Self(std::sync::Arc::new(Inner {
             java: java.to_owned(),
             translated,
-            engine,
+            engine: std::sync::OnceLock::new(),
             class: std::sync::OnceLock::new(),
         })))
+    }
+
+    /// Compiles the pattern if it is not yet compiled.
+    pub fn compiled(&self) -> Result<(), DialectError> {
+        self.engine().map(drop).map_err(Clone::clone)
+    }
+
+    fn engine(&self) -> Result<&Engine, &DialectError> {
+        self.0
+            .engine
+            .get_or_init(|| Engine::compile(&self.0.java, &self.0.translated))
+            .as_ref()
     }
 
     /// The pattern as the model writes it (and as AWS quotes it in validation messages).
@@ -99,10 +127,13 @@ impl Pattern {
 
     /// Whether the whole value matches, under Java's reading.
     pub fn is_match(&self, value: &str) -> bool {
-        match &self.0.engine {
-            Engine::Plain(re) => re.is_match(value),
+        match self.engine() {
+            Ok(Engine::Plain(re)) => re.is_match(value),
             // A backtracking limit reached counts as no match: such a value is rejected.
-            Engine::Fancy(re) => re.is_match(value).unwrap_or(false),
+            Ok(Engine::Fancy(re)) => re.is_match(value).unwrap_or(false),
+            // Only a deferred pattern gets here, and loading checked it (`Catalogue::load_dir`)
+            // or a test did (the committed schemas).
+            Err(_) => false,
         }
     }
 

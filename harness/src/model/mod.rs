@@ -186,6 +186,20 @@ impl Catalogue {
         if c.operations.is_empty() {
             return Err(ModelError::Empty(dir.display().to_string()));
         }
+        // Patterns compile on first use; a directory from disk has them all checked now, so that
+        // a bad one is an error at load and not a value silently rejected later.
+        for shape in c.shapes.values() {
+            if let Kind::String {
+                pattern: Some(p), ..
+            } = &shape.kind
+            {
+                p.compiled().map_err(|source| ModelError::Pattern {
+                    path: dir.display().to_string(),
+                    shape: shape.name.clone(),
+                    source,
+                })?;
+            }
+        }
         Ok(c)
     }
 
@@ -194,6 +208,8 @@ impl Catalogue {
         files: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Catalogue, ModelError> {
         let mut c = Catalogue::default();
+        // Shapes share patterns (64 patterned shapes, 42 patterns): one `Pattern` each.
+        let mut patterns = HashMap::new();
         for (path, text) in files {
             let is_op = path.starts_with("operations/");
             if !is_op && path != "exceptions.json" {
@@ -204,7 +220,7 @@ impl Catalogue {
                 source,
             })?;
             if is_op {
-                c.add_operation(&path, doc)?;
+                c.add_operation(&path, doc, &mut patterns)?;
             } else {
                 c.add_exceptions(&path, &doc)?;
             }
@@ -212,7 +228,12 @@ impl Catalogue {
         Ok(c)
     }
 
-    fn add_operation(&mut self, path: &str, doc: Value) -> Result<(), ModelError> {
+    fn add_operation(
+        &mut self,
+        path: &str,
+        mut doc: Value,
+        patterns: &mut HashMap<String, Pattern>,
+    ) -> Result<(), ModelError> {
         let invalid = |reason: &str| ModelError::Invalid {
             path: path.to_owned(),
             reason: reason.to_owned(),
@@ -235,8 +256,13 @@ impl Catalogue {
             Some("sigv4") => Auth::Sigv4,
             _ => return Err(invalid("\"auth\" is neither \"none\" nor \"sigv4\"")),
         };
-        let input_schema = doc.get("input").cloned().unwrap_or(Value::Null);
-        let output_schema = doc.get("output").cloned().unwrap_or(Value::Null);
+        let errors = list("errors");
+        let sensitive = list("sensitive");
+        let input_schema = doc.get_mut("input").map(Value::take).unwrap_or(Value::Null);
+        let output_schema = doc
+            .get_mut("output")
+            .map(Value::take)
+            .unwrap_or(Value::Null);
         let input = input_schema
             .get("$ref")
             .and_then(Value::as_str)
@@ -246,7 +272,7 @@ impl Catalogue {
             if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
                 for (shape, def) in defs {
                     if !self.shapes.contains_key(shape) {
-                        let parsed = parse_shape(path, shape, def)?;
+                        let parsed = parse_shape(path, shape, def, patterns)?;
                         self.shapes.insert(shape.clone(), parsed);
                     }
                 }
@@ -256,8 +282,8 @@ impl Catalogue {
         self.operations.insert(
             name.clone(),
             Operation {
-                errors: list("errors"),
-                sensitive: list("sensitive"),
+                errors,
+                sensitive,
                 name,
                 target,
                 auth,
@@ -330,7 +356,12 @@ impl Catalogue {
     }
 }
 
-fn parse_shape(path: &str, name: &str, def: &Value) -> Result<Shape, ModelError> {
+fn parse_shape(
+    path: &str,
+    name: &str,
+    def: &Value,
+    patterns: &mut HashMap<String, Pattern>,
+) -> Result<Shape, ModelError> {
     let invalid = |reason: String| ModelError::Invalid {
         path: path.to_owned(),
         reason: format!("shape {name}: {reason}"),
@@ -353,11 +384,18 @@ fn parse_shape(path: &str, name: &str, def: &Value) -> Result<Shape, ModelError>
             min: u("minLength"),
             max: u("maxLength"),
             pattern: match def.get("x-java-pattern").and_then(Value::as_str) {
-                Some(p) => Some(Pattern::new(p).map_err(|source| ModelError::Pattern {
-                    path: path.to_owned(),
-                    shape: name.to_owned(),
-                    source,
-                })?),
+                Some(p) => Some(match patterns.get(p) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let new = Pattern::deferred(p).map_err(|source| ModelError::Pattern {
+                            path: path.to_owned(),
+                            shape: name.to_owned(),
+                            source,
+                        })?;
+                        patterns.insert(p.to_owned(), new.clone());
+                        new
+                    }
+                }),
                 None => None,
             },
             values: def.get("enum").and_then(Value::as_array).map(|a| {
@@ -444,5 +482,52 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// The embedded catalogue compiles its patterns on first use; this is where a bad one would
+    /// show.
+    #[test]
+    fn embedded_patterns_compile_and_are_shared() {
+        let c = Catalogue::embedded();
+        let mut distinct = std::collections::HashSet::new();
+        let mut patterned = 0;
+        for shape in c.shapes.values() {
+            if let Kind::String {
+                pattern: Some(p), ..
+            } = &shape.kind
+            {
+                p.compiled()
+                    .unwrap_or_else(|e| panic!("{}: {e}", shape.name));
+                patterned += 1;
+                distinct.insert(p.java().to_owned());
+            }
+        }
+        assert!(patterned > 60, "{patterned} patterned shapes");
+        assert!(distinct.len() < patterned, "shapes share patterns");
+    }
+
+    #[test]
+    fn a_directory_with_a_pattern_that_does_not_compile_is_an_error_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("operations")).unwrap();
+        std::fs::write(dir.path().join("exceptions.json"), "{}").unwrap();
+        // Translates (a repetition bound is plain syntax) but exceeds the regex size limits.
+        let op = serde_json::json!({
+            "operation": "Op", "target": "T.Op", "auth": "none",
+            "input": {"$ref": "#/$defs/OpRequest", "$defs": {
+                "OpRequest": {"x-shape-type": "structure", "type": "object", "properties": {
+                    "A": {"$ref": "#/$defs/Huge"}}},
+                "Huge": {"x-shape-type": "string", "type": "string",
+                    "x-java-pattern": "([\\p{L}]{1000}){1000}"}
+            }},
+            "output": {}
+        });
+        std::fs::write(dir.path().join("operations/Op.json"), op.to_string()).unwrap();
+        let err = Catalogue::load_dir(dir.path()).unwrap_err();
+        assert!(
+            matches!(&err, ModelError::Pattern { shape, source: DialectError::Compile { .. }, .. }
+                if shape == "Huge"),
+            "{err}"
+        );
     }
 }
