@@ -173,6 +173,7 @@ struct CharSet {
     starts: Vec<u32>,
     /// Characters in this range and those before it.
     ends: Vec<u64>,
+    total: Modulus,
 }
 
 impl CharSet {
@@ -188,17 +189,23 @@ impl CharSet {
             starts.push(a);
             ends.push(total);
         }
-        Self { starts, ends }
+        Self {
+            starts,
+            ends,
+            total: Modulus::new(total),
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.ends.last().is_none_or(|&t| t == 0)
+        self.total.d == 0
     }
 
     /// The character a draw `x` picks: the `x % total`-th of the set.
     fn pick(&self, x: u64) -> Option<char> {
-        let total = *self.ends.last().filter(|&&t| t > 0)?;
-        let k = x % total;
+        if self.is_empty() {
+            return None;
+        }
+        let k = self.total.rem(x);
         let i = self.ends.partition_point(|&end| end <= k);
         let before = if i == 0 { 0 } else { self.ends[i - 1] };
         let mut c = self.starts[i] + (k - before) as u32;
@@ -206,6 +213,37 @@ impl CharSet {
             c += 0x800;
         }
         char::from_u32(c)
+    }
+}
+
+/// `x % d` for a `d` fixed in advance, by multiplications instead of a division (Lemire, Kaser
+/// and Kurz, "Faster remainder by direct computation", 2019: exact for every 64-bit `x` and
+/// `d`). A long value takes one remainder a character, and the division was most of the loop.
+#[derive(Debug, Clone, Copy)]
+struct Modulus {
+    d: u64,
+    /// `ceil(2^128 / d)`, which wraps to 0 for `d = 1` and so gives 0 there, as it should.
+    m: u128,
+}
+
+impl Modulus {
+    fn new(d: u64) -> Self {
+        let m = if d == 0 {
+            0
+        } else {
+            (u128::MAX / u128::from(d)).wrapping_add(1)
+        };
+        Self { d, m }
+    }
+
+    /// `x % d`; `d` must not be 0.
+    fn rem(self, x: u64) -> u64 {
+        let low = self.m.wrapping_mul(u128::from(x));
+        let d = u128::from(self.d);
+        // The top 64 bits of the 192-bit product `low * d`.
+        let bottom = (u128::from(low as u64) * d) >> 64;
+        let top = (low >> 64) * d;
+        ((bottom + top) >> 64) as u64
     }
 }
 
@@ -445,6 +483,38 @@ mod tests {
                 }
             }
             prop_assert_eq!(one.rng().next_u64(), bulk.rng().next_u64());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_multiplied_remainder_is_the_remainder(x in any::<u64>(), d in 1u64..) {
+            prop_assert_eq!(Modulus::new(d).rem(x), x % d);
+        }
+
+        #[test]
+        fn the_multiplied_remainder_holds_for_small_sets(x in any::<u64>(), d in 1u64..0x11_0000) {
+            prop_assert_eq!(Modulus::new(d).rem(x), x % d);
+        }
+    }
+
+    #[test]
+    fn the_multiplied_remainder_holds_at_the_edges() {
+        for d in [
+            1,
+            2,
+            3,
+            7,
+            94,
+            95,
+            1 << 20,
+            0x10_F800,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            for x in [0, 1, d - 1, d, d.wrapping_add(1), u64::MAX - 1, u64::MAX] {
+                assert_eq!(Modulus::new(d).rem(x), x % d, "{x} % {d}");
+            }
         }
     }
 
