@@ -1033,7 +1033,7 @@ fn print_run(cat: &Catalogue, run: &scenario::StepRun) {
             }
         }
     }
-    let status = format!("{:?}", verdict.status).to_lowercase();
+    let status = verdict.status.as_str();
     match &verdict.reason {
         Some(why) if run.exchange.is_none() || verdict.status != crate::check::Status::Pass => {
             println!("verdict   {status}: {why}")
@@ -1041,10 +1041,9 @@ fn print_run(cat: &Catalogue, run: &scenario::StepRun) {
         _ => println!("verdict   {status}"),
     }
     for c in &verdict.checks {
-        let outcome = match &c.outcome {
-            crate::check::CheckOutcome::Pass => "pass".to_owned(),
-            crate::check::CheckOutcome::Fail(why) => format!("fail: {why}"),
-            crate::check::CheckOutcome::Skip(why) => format!("skip: {why}"),
+        let outcome = match c.outcome.reason() {
+            None => c.outcome.as_str().to_owned(),
+            Some(why) => format!("{}: {why}", c.outcome.as_str()),
         };
         println!("  {:<16} {outcome}", c.check.as_str());
     }

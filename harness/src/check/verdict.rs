@@ -60,6 +60,25 @@ pub enum CheckOutcome {
     Skip(String),
 }
 
+impl CheckOutcome {
+    /// The `result` reports give it: `pass`, `fail`, `skip`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CheckOutcome::Pass => "pass",
+            CheckOutcome::Fail(_) => "fail",
+            CheckOutcome::Skip(_) => "skip",
+        }
+    }
+
+    /// Why it failed or was skipped.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            CheckOutcome::Pass => None,
+            CheckOutcome::Fail(r) | CheckOutcome::Skip(r) => Some(r),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub check: CheckName,
@@ -81,6 +100,16 @@ pub enum Status {
 impl Status {
     /// Every status, in declaration order (`ALL[s as usize] == s`).
     pub const ALL: [Status; 4] = [Status::Pass, Status::Fail, Status::Error, Status::Skip];
+
+    /// The name reports give it: `pass`, `fail`, `error`, `skip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skip => "skip",
+        }
+    }
 }
 
 /// What the target answered, as far as a report needs it; the message is already redacted.

@@ -148,7 +148,7 @@ impl Reader<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -160,7 +160,8 @@ mod tests {
         ]
     }
 
-    fn verdict() -> impl Strategy<Value = Verdict> {
+    /// Any verdict, with text of every kind (also used by the report.json tests).
+    pub(in crate::report) fn verdict() -> impl Strategy<Value = Verdict> {
         let text = || "\\PC{0,24}";
         (
             (text(), text(), text(), text()),

@@ -11,7 +11,7 @@ use super::{
     verdict_order, write_file_with, Collected, Counts, Event, ReportError, Row, RunInfo, Sink,
     Summary,
 };
-use crate::check::Verdict;
+use crate::check::{CheckResult, Observed, Verdict};
 
 /// The `format` of the report.json this code writes; bumped on any incompatible change.
 pub const FORMAT: u32 = 1;
@@ -79,111 +79,117 @@ impl ReportFile {
     }
 }
 
-/// One verdict as it stands in report.json's `verdicts` array: pretty-printed, each line one
-/// level deeper, in one pass.
+/// One verdict as it stands in report.json's `verdicts` array: serde_json's pretty form
+/// (two-space steps), each line two levels deep. Written out field by field: through serde, the
+/// rendering was most of a long run's report writing, which the whole run waits for. The fields
+/// are destructured without `..`, so a new one does not compile until it is written here, and a
+/// proptest holds the bytes to serde_json's.
 fn render(v: &Verdict, out: &mut Vec<u8>) {
-    out.extend_from_slice(VERDICT_INDENT);
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, Indented::default());
-    if let Err(e) = v.serialize(&mut ser) {
-        // A verdict is plain data; this cannot happen, and the file would say so if it did.
-        let text = serde_json::json!({ "unserialisable_verdict": e.to_string() }).to_string();
-        out.extend_from_slice(text.as_bytes());
+    let Verdict {
+        case_id,
+        operation,
+        group,
+        label,
+        status,
+        reason,
+        checks,
+        observed,
+        expected,
+        elapsed_ms,
+    } = v;
+    let Observed {
+        status: observed_status,
+        exception,
+        message,
+        content_type,
+    } = observed;
+    out.extend_from_slice(b"    {");
+    field(out, 3, "case_id", true);
+    string(out, case_id);
+    field(out, 3, "operation", false);
+    string(out, operation);
+    field(out, 3, "group", false);
+    string(out, group);
+    field(out, 3, "label", false);
+    string(out, label);
+    field(out, 3, "status", false);
+    string(out, status.as_str());
+    field(out, 3, "reason", false);
+    optional_string(out, reason.as_deref());
+    field(out, 3, "checks", false);
+    if checks.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        out.push(b'[');
+        for (i, c) in checks.iter().enumerate() {
+            let CheckResult { check, outcome } = c;
+            out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            indent(out, 4);
+            out.push(b'{');
+            field(out, 5, "check", true);
+            string(out, check.as_str());
+            field(out, 5, "result", false);
+            string(out, outcome.as_str());
+            if let Some(why) = outcome.reason() {
+                field(out, 5, "reason", false);
+                string(out, why);
+            }
+            close(out, 4, b'}');
+        }
+        close(out, 3, b']');
     }
+    field(out, 3, "observed", false);
+    out.push(b'{');
+    field(out, 4, "status", true);
+    match observed_status {
+        Some(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    field(out, 4, "exception", false);
+    optional_string(out, exception.as_deref());
+    field(out, 4, "message", false);
+    optional_string(out, message.as_deref());
+    field(out, 4, "content_type", false);
+    optional_string(out, content_type.as_deref());
+    close(out, 3, b'}');
+    field(out, 3, "expected", false);
+    string(out, expected);
+    field(out, 3, "elapsed_ms", false);
+    out.extend_from_slice(elapsed_ms.to_string().as_bytes());
+    close(out, 2, b'}');
 }
 
-/// Where a verdict's lines start in report.json: inside `"verdicts": [`.
-const VERDICT_INDENT: &[u8] = b"    ";
-
-/// serde_json's `PrettyFormatter` with two-space steps, every line after the first starting at
-/// [`VERDICT_INDENT`]: the bytes the whole report pretty-printed at once has for a verdict.
-#[derive(Default)]
-struct Indented {
-    level: usize,
-    has_value: bool,
+/// Two spaces a level.
+fn indent(out: &mut Vec<u8>, level: usize) {
+    out.resize(out.len() + 2 * level, b' ');
 }
 
-impl Indented {
-    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b"\n")?;
-        w.write_all(VERDICT_INDENT)?;
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-
-    // Arrays and objects are laid out alike: these serve both.
-
-    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.newline(w)?;
-        }
-        w.write_all(bracket)
-    }
-
-    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",")?;
-        }
-        self.newline(w)
-    }
-
-    fn valued(&mut self) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+/// A member's line up to its value: the comma after the one before, the indentation, the key.
+fn field(out: &mut Vec<u8>, level: usize, key: &str, first: bool) {
+    out.extend_from_slice(if first { b"\n" } else { b",\n" });
+    indent(out, level);
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\": ");
 }
 
-impl serde_json::ser::Formatter for Indented {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"[")
-    }
+/// The line that closes an object or array whose members stood one level deeper.
+fn close(out: &mut Vec<u8>, level: usize, bracket: u8) {
+    out.push(b'\n');
+    indent(out, level);
+    out.push(bracket);
+}
 
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"]")
-    }
+/// A JSON string, escaped as serde_json escapes it.
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Into a Vec: cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
 
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.valued()
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.open(w, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.close(w, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
-        self.valued()
+fn optional_string(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => string(out, s),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
@@ -311,6 +317,18 @@ mod tests {
             },
             expected: "success (200)".into(),
             elapsed_ms: 3,
+        }
+    }
+
+    proptest::proptest! {
+        /// The hand-written rendering is serde_json's pretty form of the verdict, two levels
+        /// deep, byte for byte.
+        #[test]
+        fn a_rendered_verdict_is_serde_jsons_pretty_form(v in super::super::compact::tests::verdict()) {
+            let mut got = Vec::new();
+            render(&v, &mut got);
+            let want = format!("    {}", serde_json::to_string_pretty(&v).unwrap().replace('\n', "\n    "));
+            proptest::prop_assert_eq!(String::from_utf8(got).unwrap(), want);
         }
     }
 

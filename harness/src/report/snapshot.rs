@@ -76,7 +76,7 @@ pub fn case_block(v: &Verdict, n: &Normaliser) -> String {
         one_line(&v.label)
     );
     let _ = writeln!(b, "  expected  {}", one_line(&v.expected));
-    let _ = writeln!(b, "  verdict   {}", status_name(v.status));
+    let _ = writeln!(b, "  verdict   {}", v.status.as_str());
     let o = &v.observed;
     let answer = match (o.status, &o.exception) {
         (None, _) => "none".to_owned(),
@@ -95,14 +95,7 @@ pub fn case_block(v: &Verdict, n: &Normaliser) -> String {
         let checks: Vec<String> = v
             .checks
             .iter()
-            .map(|c| {
-                let r = match c.outcome {
-                    CheckOutcome::Pass => "pass",
-                    CheckOutcome::Fail(_) => "fail",
-                    CheckOutcome::Skip(_) => "skip",
-                };
-                format!("{}={r}", c.check.as_str())
-            })
+            .map(|c| format!("{}={}", c.check.as_str(), c.outcome.as_str()))
             .collect();
         let _ = writeln!(b, "  checks    {}", checks.join(" "));
     }
@@ -117,15 +110,6 @@ pub fn case_block(v: &Verdict, n: &Normaliser) -> String {
         }
     }
     b
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "pass",
-        Status::Fail => "fail",
-        Status::Error => "error",
-        Status::Skip => "skip",
-    }
 }
 
 /// The header of one operation's snapshot.
