@@ -187,8 +187,11 @@ impl Catalogue {
             return Err(ModelError::Empty(dir.display().to_string()));
         }
         // Patterns compile on first use; a directory from disk has them all checked now, so that
-        // a bad one is an error at load and not a value silently rejected later.
-        for shape in c.shapes.values() {
+        // a bad one is an error at load and not a value silently rejected later. In name order:
+        // of several bad ones, the same is reported each time.
+        let mut shapes: Vec<&Shape> = c.shapes.values().collect();
+        shapes.sort_by(|a, b| a.name.cmp(&b.name));
+        for shape in shapes {
             if let Kind::String {
                 pattern: Some(p), ..
             } = &shape.kind
