@@ -723,14 +723,17 @@ async fn run_against(
     let provisioner = Provisioner::new(&client);
 
     let mut reporter = Reporter::new();
+    let json = JsonReport::new(&a.report_dir);
+    // The same verdicts as report.json's, kept once.
+    let junit = JunitReport::beside(&a.report_dir, &json);
     reporter
         .add(
             Terminal::stdout()
                 .quiet(a.quiet)
                 .show_result(a.snapshot.is_none()),
         )
-        .add(JsonReport::new(&a.report_dir))
-        .add(JunitReport::new(&a.report_dir))
+        .add(json)
+        .add(junit)
         .add(MarkdownReport::new(&a.report_dir));
     let snapshot = a.snapshot.as_ref().map(|dir| {
         let mode = if a.update {

@@ -204,6 +204,38 @@ fn reporter_writes_both_files_into_a_new_directory() {
     assert!(out.join(JUNIT_FILE).is_file());
 }
 
+/// junit.xml written from the verdicts report.json's sink collects is the file a JUnit sink of
+/// its own writes, and report.json is unchanged by the company.
+#[test]
+fn junit_beside_json_writes_the_same_files_as_each_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alone, shared) = (dir.path().join("alone"), dir.path().join("shared"));
+    let mut r = Reporter::new();
+    r.add(JsonReport::new(&alone)).add(JunitReport::new(&alone));
+    let json = JsonReport::new(&shared);
+    let junit = JunitReport::beside(&shared, &json);
+    let mut s = Reporter::new();
+    s.add(json).add(junit);
+    for e in &events(verdicts()) {
+        r.event(e);
+        s.event(e);
+    }
+    r.finish().unwrap();
+    s.finish().unwrap();
+    for file in [JSON_FILE, JUNIT_FILE] {
+        let (a, b) = (
+            std::fs::read(alone.join(file)).unwrap(),
+            std::fs::read(shared.join(file)).unwrap(),
+        );
+        assert!(!a.is_empty());
+        assert_eq!(
+            String::from_utf8(a).unwrap(),
+            String::from_utf8(b).unwrap(),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn unwritable_directory_names_the_path() {
     let dir = tempfile::tempdir().unwrap();

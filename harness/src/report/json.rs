@@ -8,8 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    verdict_order, write_file_with, Collected, Counts, Event, ReportError, Row, RunInfo, Sink,
-    Summary,
+    verdict_order, write_file_with, Counts, Event, Held, ReportError, Row, RunInfo, Sink, Summary,
 };
 use crate::check::{CheckResult, Observed, Verdict};
 
@@ -233,7 +232,7 @@ fn write_json(
 /// The sink writing `<dir>/report.json` at finish. It keeps the verdicts on disk until then.
 pub struct JsonReport {
     path: PathBuf,
-    got: Collected,
+    got: Held,
     written: bool,
 }
 
@@ -242,7 +241,7 @@ impl JsonReport {
     pub fn new(dir: impl AsRef<Path>) -> Self {
         JsonReport {
             path: dir.as_ref().join(JSON_FILE),
-            got: Collected::default(),
+            got: Held::own(),
             written: false,
         }
     }
@@ -250,6 +249,11 @@ impl JsonReport {
     /// The file this sink writes.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A hold on the verdicts this sink collects, for a report that writes them beside it.
+    pub(crate) fn held(&self) -> Held {
+        self.got.beside()
     }
 }
 
@@ -263,8 +267,12 @@ impl Sink for JsonReport {
         if self.written {
             return Ok(());
         }
-        let run = self
-            .got
+        let path = &self.path;
+        let got = self.got.sealed().map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let run = got
             .run
             .clone()
             .ok_or(ReportError::NotStarted { what: JSON_FILE })?;
@@ -272,21 +280,20 @@ impl Sink for JsonReport {
             format: FORMAT,
             run,
             summary: SummaryFile {
-                totals: self.got.summary.totals(),
-                rows: self.got.summary.rows(),
+                totals: got.summary.totals(),
+                rows: got.summary.rows(),
             },
-            elapsed_ms: self
-                .got
+            elapsed_ms: got
                 .elapsed
                 .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
             verdicts: Vec::new(),
         };
-        let (path, spool) = (&self.path, &mut self.got.verdicts);
         write_file_with(path, |out| {
             write_json(out, &head, path, |each| {
-                super::for_each_rendered(spool, render, each)
+                super::for_each_rendered(&got.verdicts, render, each)
             })
         })?;
+        drop(got);
         self.written = true;
         Ok(())
     }

@@ -12,7 +12,7 @@ use quick_xml::Writer;
 
 use super::summary::reason_of;
 use super::{
-    one_line, verdict_order, write_file_with, Collected, Event, ReportError, RunInfo, Sink, Summary,
+    one_line, verdict_order, write_file_with, Event, Held, ReportError, RunInfo, Sink, Summary,
 };
 use crate::check::{CheckOutcome, Status, Verdict};
 
@@ -278,7 +278,7 @@ fn details(v: &Verdict) -> String {
 /// The sink writing `<dir>/junit.xml` at finish. It keeps the verdicts on disk until then.
 pub struct JunitReport {
     path: PathBuf,
-    got: Collected,
+    got: Held,
     fragments: Fragments,
     written: bool,
 }
@@ -288,9 +288,18 @@ impl JunitReport {
     pub fn new(dir: impl AsRef<Path>) -> Self {
         JunitReport {
             path: dir.as_ref().join(JUNIT_FILE),
-            got: Collected::default(),
+            got: Held::own(),
             fragments: Fragments::new(),
             written: false,
+        }
+    }
+
+    /// Writes into `dir` the verdicts `json` collects, which are then encoded and kept once for
+    /// both files. This sink takes no events of its own: add both to the [`super::Reporter`].
+    pub fn beside(dir: impl AsRef<Path>, json: &super::JsonReport) -> Self {
+        JunitReport {
+            got: json.held(),
+            ..JunitReport::new(dir)
         }
     }
 
@@ -310,7 +319,11 @@ impl Sink for JunitReport {
         if self.written {
             return Ok(());
         }
-        let got = &mut self.got;
+        let path = &self.path;
+        let got = self.got.sealed().map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let run = got
             .run
             .as_ref()
@@ -321,10 +334,10 @@ impl Sink for JunitReport {
             case_ms: &got.case_ms,
             elapsed: got.elapsed,
         };
-        let (path, spool, fragments) = (&self.path, &mut got.verdicts, &mut self.fragments);
+        let fragments = &mut self.fragments;
         write_file_with(path, |out| {
             write_junit(out, &totals, |each| {
-                super::for_each_rendered(spool, |v, o| fragments.render(v, o), each)
+                super::for_each_rendered(&got.verdicts, |v, o| fragments.render(v, o), each)
             })
             .map_err(|source| ReportError::Io {
                 path: path.clone(),

@@ -11,8 +11,8 @@
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
 //! They keep each verdict in a compact encoding (a few megabytes in memory, the rest in sorted runs
-//! on disk) and merge them into file order when they write, rendering each on the way, so memory
-//! stays flat in the number of cases.
+//! on disk), once for report.json and junit.xml both, and merge them into file order when they
+//! write, rendering each on the way, so memory stays flat in the number of cases.
 //! Verdicts arrive with their messages already redacted; no sink adds request bodies.
 
 mod compact;
@@ -100,9 +100,57 @@ impl Collected {
     }
 }
 
+/// A file sink's hold on what it writes: what it collects itself, or what another sink collects
+/// (report.json and junit.xml write the same verdicts, which are then encoded and kept once).
+/// Behind a lock, because the sinks finish side by side.
+pub(crate) struct Held {
+    got: std::sync::Arc<std::sync::RwLock<Collected>>,
+    /// Whether this sink feeds the events in; a sink beside another only reads.
+    feeds: bool,
+}
+
+impl Held {
+    pub fn own() -> Held {
+        Held {
+            got: Default::default(),
+            feeds: true,
+        }
+    }
+
+    /// A hold on the same collection that reads it and does not feed it.
+    pub fn beside(&self) -> Held {
+        Held {
+            got: std::sync::Arc::clone(&self.got),
+            feeds: false,
+        }
+    }
+
+    pub fn event(&self, e: &Event) {
+        if self.feeds {
+            self.got
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .event(e);
+        }
+    }
+
+    /// The collection, its verdicts sealed for reading (see [`Spool::seal`]).
+    pub fn sealed(&self) -> std::io::Result<std::sync::RwLockReadGuard<'_, Collected>> {
+        self.got
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .verdicts
+            .seal()?;
+        Ok(self
+            .got
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
 /// Hands every spooled verdict to `each` in file order, as `render` writes it.
 pub(crate) fn for_each_rendered(
-    spool: &mut Spool,
+    spool: &Spool,
     mut render: impl FnMut(&Verdict, &mut Vec<u8>),
     each: &mut dyn FnMut(&str, &[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {

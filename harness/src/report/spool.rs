@@ -1,18 +1,18 @@
 //! Verdicts kept between the event stream and the file reports, so that a run's memory does not
-//! grow with its number of cases. Each report spools every verdict as bytes (the `compact`
-//! encoding); only the verdict's sort key and position stay in memory (about 40 bytes a verdict).
+//! grow with its number of cases. Every verdict is spooled as bytes (the `compact` encoding),
+//! once for report.json and junit.xml both; only the verdict's sort key and position stay in
+//! memory (about 40 bytes a verdict).
 //!
 //! Records collect in memory up to [`RUN_BYTES`]; a full buffer is sorted and written to an
 //! anonymous temporary file as one sorted run. Writing the report merges the runs, reading each
-//! one front to back in large chunks. A run that never fills the buffer never touches the disk.
+//! one front to back in large chunks, with positioned reads, so that both reports can merge them
+//! side by side. A run that never fills the buffer never touches the disk.
 //! Case ids are hashes, so arrival order says nothing of file order: reading the verdicts back
 //! one at a time in file order would cost a read per verdict.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap};
 use std::fs::File;
-#[cfg(not(unix))]
-use std::io::Read;
 use std::io::{IoSlice, Seek, SeekFrom, Write};
 
 /// How many rendered bytes a spool holds in memory before it writes a sorted run.
@@ -205,27 +205,15 @@ impl Spool {
         Ok(())
     }
 
-    /// Hands every record to `each` with its operation, in file order (operation, then case
-    /// id; case ids are unique within an operation by construction, arrival order breaks any
-    /// tie). The spool stays whole, so a report that failed to write can be written again.
-    pub fn for_each_sorted(
-        &mut self,
-        mut each: impl FnMut(&str, &[u8]) -> std::io::Result<()>,
-    ) -> std::io::Result<()> {
-        // Sticky: a spool that missed a verdict must not pass for a whole one on a retry.
-        if let Some(e) = &self.error {
-            return Err(std::io::Error::new(
-                e.kind(),
-                format!("a verdict could not be kept on disk: {e}"),
-            ));
-        }
+    /// Readies the records for [`Spool::for_each_sorted`]: sorts the run in memory, or writes
+    /// it out as one more sorted run when earlier ones are on disk. Call it after the last push;
+    /// calling it again does no harm.
+    pub fn seal(&mut self) -> std::io::Result<()> {
+        self.kept()?;
         if self.runs.is_empty() {
             let rank = self.op_ranks();
+            // Stable: equal keys keep their arrival order.
             self.pending.sort_by(|a, b| a.cmp_key(b, &rank));
-            for e in &self.pending {
-                let at = e.offset as usize;
-                each(&self.ops[e.op as usize], &self.buf[at..at + e.len as usize])?;
-            }
             return Ok(());
         }
         if let Err(e) = self.spill() {
@@ -233,8 +221,44 @@ impl Spool {
             self.error = Some(e);
             return Err(kept);
         }
+        Ok(())
+    }
+
+    /// The error a push or a spill met, if any. Sticky: a spool that missed a verdict must not
+    /// pass for a whole one on a retry.
+    fn kept(&self) -> std::io::Result<()> {
+        match &self.error {
+            Some(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("a verdict could not be kept on disk: {e}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Hands every record to `each` with its operation, in file order (operation, then case
+    /// id; case ids are unique within an operation by construction, arrival order breaks any
+    /// tie), after [`Spool::seal`]. Reading leaves the spool as it is: several readers may go
+    /// through it side by side, and a report that failed to write can be written again.
+    pub fn for_each_sorted(
+        &self,
+        mut each: impl FnMut(&str, &[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.kept()?;
+        if self.runs.is_empty() {
+            for e in &self.pending {
+                let at = e.offset as usize;
+                each(&self.ops[e.op as usize], &self.buf[at..at + e.len as usize])?;
+            }
+            return Ok(());
+        }
+        if !self.pending.is_empty() {
+            return Err(std::io::Error::other(
+                "the spool was read before it was sealed",
+            ));
+        }
         let rank = self.op_ranks();
-        let file = self.file.as_mut().expect("runs are on file");
+        let file = self.file.as_ref().expect("runs are on file");
         let mut cursors: Vec<Cursor> = self
             .runs
             .iter()
@@ -317,7 +341,7 @@ struct Cursor {
 
 impl Cursor {
     /// The bytes of `e`, the run's next record, reading the next chunk of the run if need be.
-    fn record(&mut self, file: &mut File, e: &Entry) -> std::io::Result<&[u8]> {
+    fn record(&mut self, file: &File, e: &Entry) -> std::io::Result<&[u8]> {
         let len = e.len as usize;
         let inside = e.offset >= self.window_at
             && e.offset + e.len as u64 <= self.window_at + self.window.len() as u64;
@@ -346,16 +370,35 @@ fn write_all_slices(out: &mut impl Write, mut slices: &mut [IoSlice<'_>]) -> std
     Ok(())
 }
 
-/// One positioned read: a single `pread` where there is one.
+/// One positioned read (`pread`), which leaves the file's position alone: readers side by side
+/// share the file.
 #[cfg(unix)]
-fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
 }
 
-#[cfg(not(unix))]
-fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buf)
+#[cfg(windows)]
+fn read_at(file: &File, mut offset: u64, mut buf: &mut [u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(_: &File, _: u64, _: &mut [u8]) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "reading spilled verdicts back needs positioned reads (Unix or Windows)",
+    ))
 }
 
 #[cfg(test)]
@@ -364,6 +407,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn collect(spool: &mut Spool) -> Vec<(String, Vec<u8>)> {
+        spool.seal().expect("a spool on a working disk seals");
         let mut got = Vec::new();
         spool
             .for_each_sorted(|op, bytes| {
@@ -404,6 +448,41 @@ mod tests {
                 want.into_iter().map(|(op, _, bytes)| (op, bytes)).collect();
             prop_assert_eq!(&collect(&mut spool), &want);
             prop_assert_eq!(&collect(&mut spool), &want);
+        }
+    }
+
+    /// Two reports read one sealed spool side by side, from memory and from spilled runs.
+    #[test]
+    fn readers_side_by_side_read_the_same_records() {
+        for run_bytes in [RUN_BYTES, 100] {
+            let mut spool = Spool::with_run_bytes(run_bytes);
+            for i in 0..500u64 {
+                let id = format!("{:016x}", i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                spool.push(["B", "A"][i as usize % 2], &id, id.as_bytes());
+            }
+            let want = collect(&mut spool);
+            let spool = &spool;
+            let read = || {
+                let mut got = Vec::new();
+                spool
+                    .for_each_sorted(|op, bytes| {
+                        got.push((op.to_owned(), bytes.to_vec()));
+                        Ok(())
+                    })
+                    .unwrap();
+                got
+            };
+            let (a, b) = std::thread::scope(|s| {
+                let a = s.spawn(read);
+                let b = s.spawn(read);
+                (a.join().unwrap(), b.join().unwrap())
+            });
+            assert_eq!(want.len(), 500);
+            assert!(want
+                .windows(2)
+                .all(|w| (&w[0].0, &w[0].1) <= (&w[1].0, &w[1].1)));
+            assert_eq!(a, want, "run bytes {run_bytes}");
+            assert_eq!(b, want, "run bytes {run_bytes}");
         }
     }
 
