@@ -95,7 +95,12 @@ impl Collected {
                     }
                 }
             }
-            Event::Done { elapsed } => self.elapsed = Some(*elapsed),
+            Event::Done { elapsed } => {
+                self.elapsed = Some(*elapsed);
+                // Once, here, so that the reports only read: the sinks that share these
+                // verdicts finish side by side. An error is kept and reported by the reads.
+                let _ = self.verdicts.seal();
+            }
         }
     }
 }
@@ -134,17 +139,27 @@ impl Held {
         }
     }
 
-    /// The collection, its verdicts sealed for reading (see [`Spool::seal`]).
+    /// The collection, its verdicts sealed for reading (see [`Spool::seal`]). The `Done` event
+    /// seals them; only a stream cut short leaves that to the first reader, and a reader beside
+    /// it then waits for the lock.
     pub fn sealed(&self) -> std::io::Result<std::sync::RwLockReadGuard<'_, Collected>> {
+        let read = || {
+            self.got
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        {
+            let got = read();
+            if got.verdicts.is_sealed() {
+                return Ok(got);
+            }
+        }
         self.got
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .verdicts
             .seal()?;
-        Ok(self
-            .got
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        Ok(read())
     }
 }
 

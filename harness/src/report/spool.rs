@@ -96,6 +96,8 @@ pub(crate) struct Spool {
     op_index: BTreeMap<String, u32>,
     error: Option<std::io::Error>,
     run_bytes: usize,
+    /// Whether nothing was pushed since the last [`Spool::seal`].
+    sealed: bool,
 }
 
 impl Default for Spool {
@@ -116,6 +118,7 @@ impl Spool {
             op_index: BTreeMap::new(),
             error: None,
             run_bytes,
+            sealed: false,
         }
     }
 
@@ -124,6 +127,7 @@ impl Spool {
         if self.error.is_some() {
             return;
         }
+        self.sealed = false;
         let Ok(len) = u32::try_from(bytes.len()) else {
             self.error = Some(std::io::Error::other("a rendered verdict above 4 GiB"));
             return;
@@ -210,18 +214,25 @@ impl Spool {
     /// calling it again does no harm.
     pub fn seal(&mut self) -> std::io::Result<()> {
         self.kept()?;
+        if self.sealed {
+            return Ok(());
+        }
         if self.runs.is_empty() {
             let rank = self.op_ranks();
             // Stable: equal keys keep their arrival order.
             self.pending.sort_by(|a, b| a.cmp_key(b, &rank));
-            return Ok(());
-        }
-        if let Err(e) = self.spill() {
+        } else if let Err(e) = self.spill() {
             let kept = std::io::Error::new(e.kind(), e.to_string());
             self.error = Some(e);
             return Err(kept);
         }
+        self.sealed = true;
         Ok(())
+    }
+
+    /// Whether [`Spool::seal`] has nothing to do.
+    pub fn is_sealed(&self) -> bool {
+        self.sealed
     }
 
     /// The error a push or a spill met, if any. Sticky: a spool that missed a verdict must not
@@ -245,17 +256,17 @@ impl Spool {
         mut each: impl FnMut(&str, &[u8]) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
         self.kept()?;
+        if !self.sealed {
+            return Err(std::io::Error::other(
+                "the spool was read before it was sealed",
+            ));
+        }
         if self.runs.is_empty() {
             for e in &self.pending {
                 let at = e.offset as usize;
                 each(&self.ops[e.op as usize], &self.buf[at..at + e.len as usize])?;
             }
             return Ok(());
-        }
-        if !self.pending.is_empty() {
-            return Err(std::io::Error::other(
-                "the spool was read before it was sealed",
-            ));
         }
         let rank = self.op_ranks();
         let file = self.file.as_ref().expect("runs are on file");
@@ -484,6 +495,19 @@ mod tests {
             assert_eq!(a, want, "run bytes {run_bytes}");
             assert_eq!(b, want, "run bytes {run_bytes}");
         }
+    }
+
+    #[test]
+    fn a_spool_is_read_only_sealed() {
+        let mut spool = Spool::with_run_bytes(1);
+        spool.push("A", "b", b"1");
+        spool.push("A", "a", b"2");
+        let err = spool.for_each_sorted(|_, _| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("sealed"), "{err}");
+        assert_eq!(collect(&mut spool).len(), 2);
+        spool.push("A", "c", b"3");
+        assert!(!spool.is_sealed(), "a push unseals");
+        assert_eq!(collect(&mut spool).len(), 3);
     }
 
     #[test]
