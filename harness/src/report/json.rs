@@ -268,10 +268,7 @@ impl Sink for JsonReport {
             return Ok(());
         }
         let path = &self.path;
-        let got = self.got.sealed().map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let got = self.got.sealed(path)?;
         let run = got
             .run
             .clone()

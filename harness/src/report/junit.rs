@@ -320,10 +320,7 @@ impl Sink for JunitReport {
             return Ok(());
         }
         let path = &self.path;
-        let got = self.got.sealed().map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let got = self.got.sealed(path)?;
         let run = got
             .run
             .as_ref()

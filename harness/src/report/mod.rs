@@ -139,10 +139,13 @@ impl Held {
         }
     }
 
-    /// The collection, its verdicts sealed for reading (see [`Spool::seal`]). The `Done` event
-    /// seals them; only a stream cut short leaves that to the first reader, and a reader beside
-    /// it then waits for the lock.
-    pub fn sealed(&self) -> std::io::Result<std::sync::RwLockReadGuard<'_, Collected>> {
+    /// The collection, its verdicts sealed for reading (see [`Spool::seal`]); an error names
+    /// `path`, the report that could not be written. The `Done` event seals them; only a stream
+    /// cut short leaves that to the first reader, and a reader beside it then waits for the lock.
+    pub fn sealed(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<std::sync::RwLockReadGuard<'_, Collected>, ReportError> {
         let read = || {
             self.got
                 .read()
@@ -158,7 +161,11 @@ impl Held {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .verdicts
-            .seal()?;
+            .seal()
+            .map_err(|source| ReportError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(read())
     }
 }
