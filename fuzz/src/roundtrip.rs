@@ -45,10 +45,11 @@ fn expectation(u: &mut Unstructured<'_>) -> Result<Expectation> {
             status: u16::arbitrary(u)?,
         }
     };
-    Ok(Expectation {
-        expected,
-        evidence: string(u)?,
-    })
+    let mut e = Expectation::new(expected, string(u)?);
+    if bool::arbitrary(u)? {
+        e.message = Some(string(u)?);
+    }
+    Ok(e)
 }
 
 fn kind(u: &mut Unstructured<'_>) -> Result<CaseKind> {
@@ -129,6 +130,7 @@ pub fn arbitrary_report(u: &mut Unstructured<'_>) -> Result<ReportFile> {
         operations: strings(u, 3)?,
         cases: usize::arbitrary(u)?,
         started: string(u)?,
+        not_implemented: Vec::new(),
     };
     let n = u.int_in_range(0..=4u8)?;
     let verdicts = (0..n)

@@ -32,6 +32,7 @@ fn events() -> Vec<Event> {
         operations: vec!["ForgotPassword".into()],
         cases: cases.len(),
         started: "2025-01-01T00:00:00Z".into(),
+        not_implemented: Vec::new(),
     })];
     events.extend(
         cases

@@ -3,29 +3,25 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
 use crate::check::{CheckError, Checker};
-use crate::config::{self, Config, ConfigError};
+use crate::config::ConfigError;
 use crate::exit::ExitCode;
-use crate::generate::{self, Case, Contract, ContractError, GenerateError, Options};
+use crate::generate::{Case, ContractError, GenerateError};
 use crate::model::{import, Catalogue, ModelError, Operation};
 use crate::netfuzz::{self, NetFuzzError};
 use crate::reference::{self, Reference};
-use crate::replay::{self, Client, ReplayError, Signing};
+use crate::replay::ReplayError;
 use crate::report::{
-    conformance_markdown, Event, JsonReport, JunitReport, MarkdownReport, NamedReport, Normaliser,
-    ReportError, ReportFile, Reporter, RunInfo, SnapshotMode, SnapshotOutcome, SnapshotSink,
-    Summary, Terminal,
+    conformance_markdown, NamedReport, ReportError, ReportFile, SnapshotOutcome, Summary,
 };
-use crate::scenario::{self, codes, CodeSource, Scenario, ScenarioError};
-use crate::target::{self, Fixture, Provisioner, TargetError};
-
-/// The operations of the password-recovery contract: the default suite.
-pub const DEFAULT_OPERATIONS: [&str; 2] = ["ForgotPassword", "ConfirmForgotPassword"];
+use crate::scenario::{self, codes, Scenario, ScenarioError};
+use crate::session::{self, Plan, RunError, RunOptions, Target, TargetSpec};
+use crate::target::{Provisioner, TargetError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,10 +43,11 @@ const AFTER_HELP: &str = "Exit codes:
      read
   3  runtime: the target could not be reached or provisioned, a report or snapshot
      could not be read or written
-  4  contract failures: at least one case failed (not with run --snapshot); fuzz: at least
-     one new finding of a non-timing kind (see fuzz --help)
-  5  drift: the answers differ from the snapshots (run --snapshot), or committed files
-     differ from what the command produces (schemas import --check)
+  4  contract failures: at least one case failed (not with run --snapshot), or with
+     --fail-on-skip was skipped; fuzz: at least one new finding of a non-timing kind
+  5  drift: the answers differ from the snapshots (run --snapshot; also a missing baseline
+     under --fail-on-skip or CI=true), or committed files differ from what the command
+     produces (schemas import --check)
 
 With --snapshot DIR, the committed snapshots are the baseline: failing cases they record
 are known divergences, and only a difference from them (drift) fails the run.";
@@ -94,8 +91,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// Operation to test (repeatable). Default: ForgotPassword and ConfirmForgotPassword.
-    #[arg(long = "operation", value_name = "NAME")]
+    /// Operations to test: names or globs (`Admin*`), repeatable or comma-separated. Default:
+    /// every operation that has a pack (fixtures/expectations/ or a scenario file).
+    #[arg(long = "operation", value_name = "NAME|GLOB")]
     pub operations: Vec<String>,
     /// Every operation of the model; those without contract data get rule cases only.
     #[arg(long, conflicts_with = "operations")]
@@ -162,6 +160,10 @@ pub struct RunArgs {
     /// With --snapshot: rewrite the snapshots with this run's answers instead of comparing.
     #[arg(long, requires = "snapshot")]
     pub update: bool,
+    /// Any skip (an operation the target does not implement) fails the run with exit 4, and a
+    /// missing snapshot baseline is not written but fails with exit 5 (also when CI=true).
+    #[arg(long)]
+    pub fail_on_skip: bool,
     #[command(flatten)]
     pub stateful: StatefulArgs,
 }
@@ -169,9 +171,9 @@ pub struct RunArgs {
 /// The stateful suite: scenarios from data and property-based sequences.
 #[derive(Debug, Args)]
 pub struct StatefulArgs {
-    /// Leave out the stateful suite: the password-recovery scenarios and the property-based
-    /// sequences (they run after the stateless cases, unless --operation leaves out both
-    /// ForgotPassword and ConfirmForgotPassword).
+    /// Leave out the stateful suite: the scenarios and the property-based sequences (they run
+    /// after the stateless cases; with --operation, a scenario runs when every operation it
+    /// uses is selected).
     #[arg(long)]
     pub no_scenarios: bool,
     /// Property-based sequences of ForgotPassword, ConfirmForgotPassword and InitiateAuth steps
@@ -309,6 +311,8 @@ pub enum SchemasCommand {
 #[derive(Debug, Error)]
 pub enum CliError {
     #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
     Contract(#[from] ContractError),
@@ -363,6 +367,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
+            CliError::Run(e) => e.exit_code(),
             CliError::Model(_)
             | CliError::Contract(_)
             | CliError::Scenario(_)
@@ -448,204 +453,55 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
     }
 }
 
-fn catalogue(sel: &Selection) -> Result<&'static Catalogue, CliError> {
-    Ok(match &sel.schemas {
-        // Leaked once per process: the catalogue lives as long as the command.
-        Some(dir) => Box::leak(Box::new(Catalogue::load_dir(dir)?)),
-        None => Catalogue::embedded(),
-    })
-}
-
-fn operations(sel: &Selection, cat: &Catalogue) -> Result<Vec<String>, CliError> {
-    let ops: Vec<String> = if sel.all_operations {
-        cat.operations.keys().cloned().collect()
-    } else if sel.operations.is_empty() {
-        DEFAULT_OPERATIONS.iter().map(|s| s.to_string()).collect()
-    } else {
-        sel.operations.clone()
-    };
-    for op in &ops {
-        if cat.operation(op).is_none() {
-            return Err(GenerateError::UnknownOperation(op.clone()).into());
+impl Selection {
+    /// The library's selection, with the stateful suite's arguments where the command has them.
+    fn session(&self, stateful: Option<&StatefulArgs>) -> session::Selection {
+        session::Selection {
+            operations: self.operations.clone(),
+            all_operations: self.all_operations,
+            seed: self.seed,
+            extra: self.extra,
+            schemas: self.schemas.clone(),
+            expectations: self.expectations.clone(),
+            scenario_dir: stateful.and_then(|s| s.scenario_dir.clone()),
+            no_scenarios: stateful.is_some_and(|s| s.no_scenarios),
+            sequences: stateful.map_or(0, |s| s.sequences),
         }
-    }
-    Ok(ops)
-}
-
-/// A selection made ready to generate: the catalogue, the operations, the contract data. The
-/// cases themselves are drawn lazily from [`Selected::cases`].
-struct Selected {
-    cat: &'static Catalogue,
-    ops: Vec<String>,
-    contract: Contract,
-    opts: Options,
-}
-
-impl Selected {
-    fn new(sel: &Selection) -> Result<Selected, CliError> {
-        let cat = catalogue(sel)?;
-        let contract = match &sel.expectations {
-            Some(dir) => Contract::load_dir(dir, cat)?,
-            None => Contract::embedded(cat)?,
-        };
-        let ops = operations(sel, cat)?;
-        Ok(Selected {
-            cat,
-            ops,
-            contract,
-            opts: Options {
-                seed: sel.seed,
-                extra: sel.extra,
-            },
-        })
-    }
-
-    /// How many cases are planned, and the cases in generation order, built as they are taken.
-    fn cases(&self) -> Result<(usize, impl Iterator<Item = Case> + '_), CliError> {
-        Ok(generate::stream(
-            self.cat,
-            &self.contract,
-            &self.ops,
-            self.opts,
-        )?)
     }
 }
 
-/// A started target: where it is, what the profile says about it, and the in-process server to
-/// stop afterwards.
-struct Started {
-    /// `reference`, the profile name, or the URL: what reports call the target.
-    name: String,
-    url: String,
-    server: Option<reference::ServerHandle>,
-    /// The embedded target itself, for its in-process code source.
-    reference: Option<Arc<Reference>>,
-    /// What snapshots record as the target's version.
-    version: Option<String>,
-    signing: Signing,
-    reset: Option<String>,
-    not_implemented: Vec<String>,
-    /// How the stateful flows learn a confirmation code.
-    code_source: Option<config::CodeSource>,
-}
-
-impl Started {
-    async fn start(args: &TargetArgs, cat: &'static Catalogue) -> Result<Started, CliError> {
-        let region = |profile: Option<&str>| {
-            args.region
-                .clone()
-                .or(profile.map(str::to_owned))
-                .unwrap_or_else(|| "us-east-1".to_owned())
-        };
-        if args.target == "reference" {
-            let r = Arc::new(Reference::new(cat));
-            let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
-                .map_err(CliError::Serve)?;
-            return Ok(Started {
-                name: "reference".into(),
-                url: format!("http://{}", server.addr),
-                server: Some(server),
-                reference: Some(r),
-                version: Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
-                signing: Signing::test_credentials(&region(None)),
-                reset: None,
-                not_implemented: Vec::new(),
-                code_source: None,
-            });
-        }
-        if args.target.contains("://") {
-            target::check_url(&args.target, args.allow_live)?;
-            return Ok(Started {
-                name: args.target.clone(),
-                url: args.target.clone(),
-                server: None,
-                reference: None,
-                version: None,
-                signing: Signing::test_credentials(&region(None)),
-                reset: None,
-                not_implemented: Vec::new(),
-                code_source: None,
-            });
-        }
-        let (config, file) = Config::load(args.config.as_deref())?;
-        let p = config.profile(&args.target, &file)?;
-        target::check_url(&p.url, args.allow_live)?;
-        let mut signing = Signing::test_credentials(&region(Some(&p.region)));
-        if let (Some(ak), Some(sk)) = (&p.access_key, &p.secret_key) {
-            signing.access_key = ak.clone();
-            signing.secret_key = sk.clone();
-        }
-        Ok(Started {
-            name: args.target.clone(),
-            url: p.url.clone(),
-            server: None,
-            reference: None,
-            version: p.version.clone(),
-            signing,
-            reset: p.reset.clone(),
-            not_implemented: p.not_implemented.clone(),
-            code_source: p.code_source.clone(),
-        })
-    }
-
-    fn client(&self, args: &TargetArgs) -> Result<Client, CliError> {
-        Ok(Client::new(
-            &self.url,
-            replay::Config {
-                concurrency: args.concurrency.max(1),
-                timeout: Duration::from_millis(args.timeout_ms.max(1)),
-                signing: self.signing.clone(),
-            },
-        )?)
-    }
-
-    /// Provisions the fixture, after resetting the target where its profile says how.
-    async fn provision(&self, client: &Client, seed: u64) -> Result<Fixture, CliError> {
-        if let Some(path) = &self.reset {
-            target::reset(client, path).await?;
-        }
-        Ok(Provisioner::new(client)
-            .provision(&format!("s{seed}"))
-            .await?)
-    }
-
-    /// How the scenarios learn a code here: `--code-command`, else the reference itself, else
-    /// the profile's `code_source`; `None` when the target gives no way.
-    fn codes(&self, args: &TargetArgs) -> Option<Box<dyn CodeSource>> {
-        if let Some(cmd) = &args.code_command {
-            return Some(Box::new(codes::CodeCommand::new(cmd)));
-        }
-        if let Some(r) = &self.reference {
-            return Some(Box::new(codes::InProcess(r.clone())));
-        }
-        self.code_source.as_ref().map(codes::from_config)
-    }
-
-    async fn stop(self) {
-        if let Some(s) = self.server {
-            s.shutdown().await;
+impl TargetArgs {
+    fn spec(&self) -> TargetSpec {
+        TargetSpec {
+            target: self.target.clone(),
+            config: self.config.clone(),
+            allow_live: self.allow_live,
+            region: self.region.clone(),
+            concurrency: self.concurrency.max(1),
+            timeout: Duration::from_millis(self.timeout_ms.max(1)),
+            code_command: self.code_command.clone(),
         }
     }
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
-    let selected = Selected::new(&a.selection)?;
-    let (cat, ops) = (selected.cat, &selected.ops);
-    let cases = selected.cases()?;
-    let stateful = Stateful::new(&a.stateful, cat, ops, a.selection.seed)?;
-    let started = Started::start(&a.target, cat).await?;
-    // The selected operations' schemas now, so a broken one stops the run before its first
-    // request; a scenario step's other operations compile when first checked.
-    let checker = Checker::lazy(cat);
-    checker.compile(ops)?;
-    let checker = checker.with_not_implemented(started.not_implemented.clone());
-    let result = run_against(&a, &started, ops, cases, checker, &stateful).await;
-    started.stop().await;
-    let (summary, snapshot) = result?;
-    Ok(match snapshot {
-        Some(outcome) => snapshot_result(&outcome),
-        None => summary.exit_code(),
-    })
+    let plan = Plan::new(&a.selection.session(Some(&a.stateful)))?;
+    let target = Target::start(&a.target.spec(), plan.catalogue).await?;
+    let options = RunOptions {
+        report_dir: a.report_dir.clone(),
+        quiet: a.quiet,
+        snapshot: a.snapshot.clone(),
+        update: a.update,
+        fail_on_skip: a.fail_on_skip,
+        ci: std::env::var("CI").is_ok_and(|v| v == "true"),
+    };
+    let result = session::run(&plan, &target, &options).await;
+    target.stop().await;
+    let outcome = result?;
+    if let Some(snapshot) = &outcome.snapshot {
+        snapshot_result(snapshot);
+    }
+    Ok(outcome.exit)
 }
 
 /// Prints the snapshot comparison and the run's result, which in snapshot mode is drift or not.
@@ -656,175 +512,10 @@ fn snapshot_result(outcome: &SnapshotOutcome) -> ExitCode {
     code
 }
 
-/// The stateful suite of a run: what runs after the stateless cases.
-struct Stateful {
-    catalogue: &'static Catalogue,
-    scenarios: Vec<Scenario>,
-    sequences: scenario::sequence::Config,
-}
-
-impl Stateful {
-    fn new(
-        args: &StatefulArgs,
-        cat: &'static Catalogue,
-        ops: &[String],
-        seed: u64,
-    ) -> Result<Self, CliError> {
-        let on = !args.no_scenarios && scenario::selected(ops);
-        Ok(Stateful {
-            catalogue: cat,
-            scenarios: if on {
-                scenarios(args, cat)?
-            } else {
-                Vec::new()
-            },
-            sequences: scenario::sequence::Config::new(if on { args.sequences } else { 0 }, seed),
-        })
-    }
-
-    /// How many verdicts the suite plans (a shrunk sequence reports fewer).
-    fn planned(&self) -> usize {
-        self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
-            + scenario::sequence::planned(self.sequences.seed, self.sequences.count)
-    }
-}
-
-/// The scenario files: --scenario-dir, else the copy built into the binary.
-fn scenarios(args: &StatefulArgs, cat: &Catalogue) -> Result<Vec<Scenario>, CliError> {
-    Ok(match &args.scenario_dir {
-        Some(dir) => scenario::data::load_dir(dir, cat)?,
-        None => scenario::data::embedded(cat)?,
-    })
-}
-
-async fn run_against(
-    a: &RunArgs,
-    started: &Started,
-    ops: &[String],
-    (planned, cases): (usize, impl Iterator<Item = Case>),
-    checker: Checker,
-    stateful: &Stateful,
-) -> Result<(Summary, Option<SnapshotOutcome>), CliError> {
-    let client = started.client(&a.target)?;
-    let version = started
-        .version
-        .as_deref()
-        .map_or(String::new(), |v| format!(" ({v})"));
-    eprintln!(
-        "target {}{version} at {}: {} cases, {} stateful steps, seed {}",
-        started.name,
-        started.url,
-        planned,
-        stateful.planned(),
-        a.selection.seed
-    );
-    let fixture = started.provision(&client, a.selection.seed).await?;
-    let checker = &checker.with_secrets(fixture.secrets());
-    let provisioner = Provisioner::new(&client);
-
-    let mut reporter = Reporter::new();
-    let json = JsonReport::new(&a.report_dir);
-    // The same verdicts as report.json's, kept once.
-    let junit = JunitReport::beside(&a.report_dir, &json);
-    reporter
-        .add(
-            Terminal::stdout()
-                .quiet(a.quiet)
-                .show_result(a.snapshot.is_none()),
-        )
-        .add(json)
-        .add(junit)
-        .add(MarkdownReport::new(&a.report_dir));
-    let snapshot = a.snapshot.as_ref().map(|dir| {
-        let mode = if a.update {
-            SnapshotMode::Update
-        } else {
-            SnapshotMode::Compare
-        };
-        let sink = SnapshotSink::new(dir, mode, Normaliser::for_fixture(&fixture));
-        let handle = sink.handle();
-        reporter.add(sink);
-        handle
-    });
-    reporter.event(&Event::Started(RunInfo {
-        harness_version: env!("CARGO_PKG_VERSION").to_owned(),
-        target: started.name.clone(),
-        target_version: started.version.clone(),
-        seed: a.selection.seed,
-        operations: ops.to_vec(),
-        cases: planned + stateful.planned(),
-        started: now_rfc3339(),
-    }));
-    let t0 = Instant::now();
-    client
-        .run(cases, &fixture, |case, exchange| {
-            reporter.event(&Event::Finished(checker.check(case, &exchange)));
-        })
-        .await;
-    let codes = started.codes(&a.target);
-    let tag = format!("s{}", a.selection.seed);
-    let env = scenario::Env {
-        catalogue: stateful.catalogue,
-        client: &client,
-        checker,
-        fixture: &fixture,
-        codes: codes.as_deref(),
-        tag: &tag,
-    };
-    scenario::run_all(&env, &stateful.scenarios, a.target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
-    scenario::sequence::run_all(&env, stateful.sequences, a.target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
-    reporter.event(&Event::Done {
-        elapsed: t0.elapsed(),
-    });
-    let cleanup = provisioner.cleanup(&fixture).await;
-    let summary = reporter.finish()?;
-    if let Err(e) = cleanup {
-        // The verdicts stand; a pool left behind is worth a warning, not a lost result.
-        eprintln!("warning: cleanup: {e}");
-    }
-    eprintln!(
-        "reports: {}, {} and {}",
-        a.report_dir.join(crate::report::JSON_FILE).display(),
-        a.report_dir.join(crate::report::JUNIT_FILE).display(),
-        a.report_dir.join(crate::report::MARKDOWN_FILE).display()
-    );
-    Ok((summary, snapshot.and_then(|h| h.take())))
-}
-
-/// UTC now as RFC 3339, without a date-time dependency for one line.
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
     use std::io::Write as _;
-    let selected = Selected::new(&a.selection)?;
-    let (_, cases) = selected.cases()?;
+    let plan = Plan::new(&a.selection.session(None))?;
+    let (_, cases) = plan.cases()?;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut line = String::new();
     for c in cases {
@@ -886,9 +577,9 @@ fn find_stateful(
 const REPLAY_SEQUENCES: usize = 10_000;
 
 async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
-    let selected = Selected::new(&a.selection)?;
-    let cat = selected.cat;
-    let (count, mut cases) = selected.cases()?;
+    let plan = Plan::new(&a.selection.session(None))?;
+    let cat = plan.catalogue;
+    let (count, mut cases) = plan.cases()?;
     let case_id = a.case_id.clone().unwrap_or_default();
     let what = match cases.find(|c| c.id == case_id) {
         Some(c) => ReplayTarget::Case(Box::new(c)),
@@ -898,13 +589,23 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
             seed: a.selection.seed,
         })?,
     };
-    let started = Started::start(&a.target, cat).await?;
+    let started = Target::start(&a.target.spec(), cat).await?;
     let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
     let result = async {
-        let client = started.client(&a.target)?;
+        let client = started.client()?;
         let fixture = started.provision(&client, a.selection.seed).await?;
         let checker = checker.with_secrets(fixture.secrets());
-        let codes = started.codes(&a.target);
+        let used: Vec<String> = match &what {
+            ReplayTarget::Case(c) => vec![c.operation.clone()],
+            ReplayTarget::Scenario(s) => s.steps.iter().map(|st| st.operation.clone()).collect(),
+            ReplayTarget::Sequence(_) => scenario::sequence::OPERATIONS
+                .iter()
+                .map(|o| (*o).to_owned())
+                .collect(),
+        };
+        let lacking = session::probe(&plan, &client, &checker, &fixture, &used).await;
+        let checker = checker.with_lacking(lacking);
+        let codes = started.codes();
         let tag = format!("s{}", a.selection.seed);
         let env = scenario::Env {
             catalogue: cat,
@@ -916,12 +617,25 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
         };
         let (runs, shown_from, note) = match &what {
             ReplayTarget::Case(case) => {
-                let exchange = client.send(&case.id, &case.request, &fixture).await;
-                let verdict = checker.check(case, &exchange);
-                let run = scenario::StepRun {
-                    case: (**case).clone(),
-                    exchange: Some(exchange),
-                    verdict,
+                let run = match checker.lacks_case(case) {
+                    Some(why) => scenario::StepRun {
+                        case: (**case).clone(),
+                        exchange: None,
+                        verdict: crate::check::unjudged(
+                            case,
+                            crate::check::Status::Skip,
+                            format!("target does not implement {why}"),
+                        ),
+                    },
+                    None => {
+                        let exchange = client.send(&case.id, &case.request, &fixture).await;
+                        let verdict = checker.check(case, &exchange);
+                        scenario::StepRun {
+                            case: (**case).clone(),
+                            exchange: Some(exchange),
+                            verdict,
+                        }
+                    }
                 };
                 (vec![run], 0, None)
             }
@@ -1205,22 +919,19 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
             max_requests
         );
     }
-    let targs = TargetArgs {
+    let spec = TargetSpec {
         target: a.target.clone(),
         config: a.config.clone(),
         allow_live: a.allow_live,
-        region: None,
         concurrency: 1,
-        timeout_ms: a.timeout_ms,
-        code_command: None,
+        timeout: Duration::from_millis(a.timeout_ms.max(1)),
+        ..TargetSpec::default()
     };
-    let started = Started::start(&targs, cat).await?;
+    let started = Target::start(&spec, cat).await?;
     let result = async {
         // A profile's reset (moto's in-memory state) first, so that earlier runs' state does
         // not change what this one finds.
-        if let Some(path) = &started.reset {
-            target::reset(&started.client(&targs)?, path).await?;
-        }
+        started.reset(&started.client()?).await?;
         let target = netfuzz::Target::resolve(&started.url).await?;
         let cfg = netfuzz::Config {
             seed: a.seed,
@@ -1340,20 +1051,15 @@ async fn start_url(
     config: Option<&Path>,
     allow_live: bool,
     cat: &'static Catalogue,
-) -> Result<Started, CliError> {
-    Started::start(
-        &TargetArgs {
-            target: target.to_owned(),
-            config: config.map(Path::to_path_buf),
-            allow_live,
-            region: None,
-            concurrency: 1,
-            timeout_ms: 0,
-            code_command: None,
-        },
-        cat,
-    )
-    .await
+) -> Result<Target, CliError> {
+    let spec = TargetSpec {
+        target: target.to_owned(),
+        config: config.map(Path::to_path_buf),
+        allow_live,
+        concurrency: 1,
+        ..TargetSpec::default()
+    };
+    Ok(Target::start(&spec, cat).await?)
 }
 
 async fn replay_reproducer(a: &ReplayArgs, file: &Path) -> Result<ExitCode, CliError> {

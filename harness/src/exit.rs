@@ -7,7 +7,7 @@
 //! | 1 | `Usage` | the command line is wrong |
 //! | 2 | `BadInput` | a config file, schema or fixture could not be read or is invalid |
 //! | 3 | `Runtime` | the run could not judge some cases (target unreachable, timeouts) and none failed |
-//! | 4 | `ContractFailure` | at least one case broke the contract |
+//! | 4 | `ContractFailure` | at least one case broke the contract (or, with `--fail-on-skip`, was skipped) |
 //! | 5 | `SnapshotDrift` | the target's answers differ from the committed snapshots |
 //!
 //! A contract failure outranks a runtime error: a run with both ends with 4, because a failure is

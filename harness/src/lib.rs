@@ -4,7 +4,8 @@
 //! [`model`] (schemas → catalogue) → [`generate`] (cases) → [`replay`] (exchanges, the only async
 //! stage) → [`check`] (verdicts) → [`report`]. [`reference`](mod@reference) is the embedded target, and
 //! [`target`] says where requests go and how a target is provisioned. [`scenario`] runs the
-//! stateful flows (scenarios from data, property-based sequences) through the same stages.
+//! stateful flows (scenarios from data, property-based sequences) through the same stages, and
+//! [`session`] is a whole run as one library function (`cognate run` is a thin wrapper).
 
 pub mod check;
 pub mod cli;
@@ -20,4 +21,5 @@ pub mod reference;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod session;
 pub mod target;

@@ -31,10 +31,7 @@ fn case(operation: &str, body: &str, expected: Expected) -> Case {
             body: body.into(),
             signed: false,
         },
-        expectation: Expectation {
-            expected,
-            evidence: "test".into(),
-        },
+        expectation: Expectation::new(expected, "test"),
     }
 }
 

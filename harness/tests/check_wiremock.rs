@@ -36,10 +36,7 @@ fn case(operation: &str, kind: CaseKind, body: serde_json::Value, expected: Expe
             body,
             signed: false,
         },
-        expectation: Expectation {
-            expected,
-            evidence: "aws-behaviour.md §4".into(),
-        },
+        expectation: Expectation::new(expected, "aws-behaviour.md §4"),
     }
 }
 
@@ -765,11 +762,13 @@ async fn echoed_client_id_is_allowed_but_never_shown() {
     assert!(!serde_json::to_string(&v).unwrap().contains(CLIENT_ID));
 }
 
+/// A 501 `NotImplementedException` tells the probe that the target lacks the operation; to a
+/// case of an operation the target has (its probe was answered), it is a failure in the target's
+/// own words, never a skip.
 #[tokio::test]
-async fn not_implemented_is_a_skip() {
+async fn not_implemented_marks_the_operation_and_fails_a_case() {
     let c = confirm_forgot_password();
-    let v = run(
-        &c,
+    let answer = || {
         aws_error(
             501,
             Some("NotImplementedException"),
@@ -777,24 +776,43 @@ async fn not_implemented_is_a_skip() {
                 "__type": "NotImplementedException",
                 "message": "ConfirmForgotPassword is not implemented by this target",
             }),
-        ),
-    )
-    .await;
-    assert_eq!(v.status, Status::Skip, "{v:#?}");
+        )
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(answer())
+        .mount(&server)
+        .await;
+    let ex = exchange(&server.uri(), &c).await;
+    let resp = ex.result.as_ref().unwrap();
+    let probe = checker().not_implemented_answer(&c.operation, c.request.target.as_deref(), resp);
+    assert_eq!(
+        probe.as_deref(),
+        Some("ConfirmForgotPassword: ConfirmForgotPassword is not implemented by this target")
+    );
+
+    let v = checker().check(&c, &ex);
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
     assert_eq!(
         v.reason.as_deref(),
-        Some(
-            "target does not implement ConfirmForgotPassword: \
-             ConfirmForgotPassword is not implemented by this target"
-        )
+        Some("target does not support: ConfirmForgotPassword is not implemented by this target")
     );
     assert_all_checks_reported(&v);
-    assert!(failed(&v).is_empty());
-    assert!(v
-        .checks
-        .iter()
-        .skip(1)
-        .all(|c| matches!(c.outcome, CheckOutcome::Skip(_))));
+
+    // Once the probe said so, the checker names the operation, and its cases are not sent.
+    let lacking = Checker::new(Catalogue::embedded()).unwrap().with_lacking(
+        [(c.operation.clone(), probe.unwrap())]
+            .into_iter()
+            .collect(),
+    );
+    assert!(lacking.lacks_case(&c).is_some());
+    assert_eq!(lacking.lacking(), ["ConfirmForgotPassword"]);
+    let mut routing = c.clone();
+    routing.request.target = Some("AWSCognitoIdentityProviderService.NoSuchOperation".into());
+    assert!(
+        lacking.lacks_case(&routing).is_none(),
+        "routing cases are sent"
+    );
 }
 
 #[tokio::test]
@@ -848,10 +866,12 @@ async fn connection_refused_is_an_error() {
     assert_eq!(v.observed, Default::default());
 }
 
-/// A profile's marker (cognito-local's `CognitoLocal#Unsupported`, HTTP 500) is a skip where the
-/// request named the real operation, and stays a failure for a case about an unknown target.
+/// A profile's marker (cognito-local's `CognitoLocal#Unsupported`, HTTP 500) says "not
+/// implemented" only where the request named the real operation: to a probe it marks the
+/// operation, to a case it is a failure with the target's words, and to a case about an unknown
+/// target it is judged like any answer.
 #[tokio::test]
-async fn profile_markers_skip_only_real_operations() {
+async fn profile_markers_count_only_for_real_operations() {
     let marked = Checker::new(Catalogue::embedded())
         .unwrap()
         .with_not_implemented(vec!["CognitoLocal#Unsupported".into()]);
@@ -871,11 +891,18 @@ async fn profile_markers_skip_only_real_operations() {
         .respond_with(answer())
         .mount(&server)
         .await;
-    let v = marked.check(&real, &exchange(&server.uri(), &real).await);
-    assert_eq!(v.status, Status::Skip, "{v:#?}");
-    assert!(
-        v.reason.as_deref().unwrap().contains("SMS delivery"),
-        "{v:#?}"
+    let ex = exchange(&server.uri(), &real).await;
+    let probe = marked.not_implemented_answer(
+        &real.operation,
+        real.request.target.as_deref(),
+        ex.result.as_ref().unwrap(),
+    );
+    assert!(probe.unwrap().contains("SMS delivery"));
+    let v = marked.check(&real, &ex);
+    assert_eq!(v.status, Status::Fail, "{v:#?}");
+    assert_eq!(
+        v.reason.as_deref(),
+        Some("target does not support: Cognito Local unsupported feature: SMS delivery")
     );
 
     let mut unknown = confirm_forgot_password();
@@ -884,13 +911,23 @@ async fn profile_markers_skip_only_real_operations() {
         exceptions: vec!["UnknownOperationException".into()],
         status: 400,
     };
-    let v = marked.check(&unknown, &exchange(&server.uri(), &unknown).await);
+    let ex = exchange(&server.uri(), &unknown).await;
+    assert!(marked
+        .not_implemented_answer(
+            &unknown.operation,
+            unknown.request.target.as_deref(),
+            ex.result.as_ref().unwrap()
+        )
+        .is_none());
+    let v = marked.check(&unknown, &ex);
     assert_eq!(v.status, Status::Fail, "{v:#?}");
     assert!(failed(&v).contains(&CheckName::NoServerError), "{v:#?}");
+    assert!(!v.reason.unwrap().contains("does not support"));
 
     // Without the marker, the same answer is a server error.
     let v = checker().check(&real, &exchange(&server.uri(), &real).await);
     assert_eq!(v.status, Status::Fail, "{v:#?}");
+    assert_eq!(failed(&v)[0], CheckName::NoServerError);
 }
 
 /// Tokens a target hands out never reach a verdict, though the request never carried them.

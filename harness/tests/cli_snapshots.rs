@@ -15,8 +15,10 @@ mod common;
 use common::{code, cognate, mount_provisioning, text};
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    // A directory that was never created holds no files.
     let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
+        .into_iter()
+        .flatten()
         .map(|e| {
             let e = e.unwrap();
             (
@@ -53,7 +55,7 @@ fn reference_snapshots_are_stable_drift_exits_5_and_update_restores() {
     let first = run_snapshot(&snap, &reports, &[]);
     assert_eq!(code(&first), 0, "{}", text(&first));
     assert!(
-        text(&first).contains("snapshot written"),
+        text(&first).contains("NO BASELINE") && text(&first).contains("written now"),
         "{}",
         text(&first)
     );
@@ -370,4 +372,42 @@ fn committed_reference_baseline_has_no_drift() {
     ]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(files(&copy), files(&committed));
+}
+
+/// Under CI=true (or --fail-on-skip) a missing baseline is not recorded: nothing is written and
+/// the run exits 5, so an unreviewed baseline can never pass a CI run by being created in it.
+#[test]
+fn a_missing_baseline_fails_under_ci_and_fail_on_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (snap, reports) = (dir.path().join("snap"), dir.path().join("reports"));
+    let args = [
+        "run",
+        "--quiet",
+        "--no-scenarios",
+        "--operation",
+        "ForgotPassword",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cognate"))
+        .args(args)
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(text(&out).contains("NO BASELINE"), "{}", text(&out));
+    assert!(files(&snap).is_empty(), "nothing written under CI=true");
+
+    let mut strict = args.to_vec();
+    strict.push("--fail-on-skip");
+    let out = cognate(&strict);
+    assert_eq!(code(&out), 5, "{}", text(&out));
+    assert!(files(&snap).is_empty());
+
+    // Without either, the file is written and announced.
+    let out = cognate(&args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(files(&snap).len(), 1);
 }

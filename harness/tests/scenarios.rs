@@ -191,7 +191,7 @@ async fn mock_target(confirm_accepts_anything: bool) -> MockServer {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn without_a_code_source_code_steps_are_skipped_with_the_reason() {
+async fn without_a_code_source_code_steps_are_errors_with_the_reason() {
     let server = mock_target(false).await;
     let client = client(&server.uri());
     let fixture = Provisioner::new(&client).provision("t1").await.unwrap();
@@ -204,13 +204,14 @@ async fn without_a_code_source_code_steps_are_skipped_with_the_reason() {
         for (i, st) in s.steps.iter().enumerate() {
             let v = by_label(&s.label(st));
             match first_code {
+                // The run, not the target, cannot go on: an error, never a skip.
                 Some(f) if i == f => {
-                    assert_eq!(v.status, Status::Skip, "{}", v.label);
+                    assert_eq!(v.status, Status::Error, "{}", v.label);
                     assert_eq!(v.reason.as_deref(), Some(NO_CODE_SOURCE), "{}", v.label);
                     assert!(v.checks.is_empty(), "nothing was sent for {}", v.label);
                 }
                 Some(f) if i > f => {
-                    assert_eq!(v.status, Status::Skip, "{}", v.label);
+                    assert_eq!(v.status, Status::Error, "{}", v.label);
                     let why = v.reason.as_deref().unwrap();
                     assert!(why.starts_with("follows step"), "{why}");
                     assert!(why.ends_with(NO_CODE_SOURCE), "{why}");
@@ -228,11 +229,11 @@ async fn without_a_code_source_code_steps_are_skipped_with_the_reason() {
     // This target answers the first steps of the reset flow as the contract says.
     let wrong = by_label("reset with the e-mail code: a wrong code is refused");
     assert_eq!(wrong.status, Status::Pass, "{:?}", wrong.reason);
-    // The sequences need codes for their model: each one is a single skip.
+    // The sequences need codes for their model: each one is a single error.
     let seqs: Vec<&Verdict> = verdicts.iter().filter(|v| v.group == "sequence").collect();
     assert_eq!(seqs.len(), 3);
     for v in seqs {
-        assert_eq!(v.status, Status::Skip);
+        assert_eq!(v.status, Status::Error);
         assert_eq!(v.reason.as_deref(), Some(NO_CODE_SOURCE));
     }
 }

@@ -3,8 +3,14 @@
 //! `Err`, and no response (HTML, invalid UTF-8, empty, huge) makes it panic.
 //!
 //! Checks, in report order: `transport`, `no_server_error`, `status`, `exception`, `envelope`,
-//! `shape`, `redaction`, and for scenario steps `output` ([`apply_output`]). The error identity is
-//! read by the `protocol` module's awsJson1_1 rules.
+//! `shape`, `redaction`, then `output` for a case whose expectation names values of the success
+//! body ([`apply_output`]) and `message` for one that names the error's message form. The error
+//! identity is read by the `protocol` module's awsJson1_1 rules.
+//!
+//! Skips are decided per operation, not per answer: [`Checker::not_implemented_answer`] reads a
+//! probe's answer, the run hands the operations a target lacks to [`Checker::with_lacking`], and
+//! their cases become skips unsent ([`unjudged`]). Within an operation the target has, an answer
+//! that says "not implemented" is a failure.
 
 mod output;
 mod protocol;
@@ -13,6 +19,7 @@ mod verdict;
 
 pub use output::{apply_output, OutputCheck};
 pub use protocol::*;
+pub use text::one_line;
 pub use verdict::*;
 
 use std::collections::{HashMap, HashSet};
@@ -21,7 +28,7 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::Validator;
 use serde_json::Value;
 
-use crate::generate::{Case, Expected};
+use crate::generate::{Case, Expectation, Expected, Grade};
 use crate::model::Catalogue;
 use crate::redact;
 use crate::replay::{Exchange, Response};
@@ -83,6 +90,8 @@ pub struct Checker {
     /// Secrets the run knows besides the request's (the fixture's password, client secrets,
     /// secret hashes): redacted from every text a verdict carries, whether or not it was sent.
     secrets: Vec<String>,
+    /// Operations the target lacks, with the reason its probe gave: their cases are skips.
+    lacking: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -128,6 +137,7 @@ impl Checker {
             server_faults,
             not_implemented: Vec::new(),
             secrets: Vec::new(),
+            lacking: HashMap::new(),
         }
     }
 
@@ -164,26 +174,83 @@ impl Checker {
         self
     }
 
-    /// Whether the answer says the target does not implement the case's operation. Only for a
-    /// request that names the operation's real target: an unknown target answered
-    /// "unsupported" is still a contract failure.
-    fn says_not_implemented(&self, case: &Case, resp: &Response, id: &ErrorIdentity) -> bool {
-        if resp.status == 501 && id.name() == Some(NOT_IMPLEMENTED) {
-            return true;
-        }
+    /// These operations are missing from the target (operation → the reason its probe gave):
+    /// [`Checker::lacks`] names them, and the run sends none of their cases.
+    pub fn with_lacking(mut self, lacking: HashMap<String, String>) -> Checker {
+        self.lacking = lacking;
+        self
+    }
+
+    /// Why the target lacks this operation, if its probe said so.
+    pub fn lacks(&self, operation: &str) -> Option<&str> {
+        self.lacking.get(operation).map(String::as_str)
+    }
+
+    /// Why the target lacks the operation this case is about: only for a case whose request names
+    /// the operation's real `X-Amz-Target`. A case that names another target (an unknown or
+    /// missing operation) tests the endpoint's routing, and is sent all the same.
+    pub fn lacks_case(&self, case: &Case) -> Option<&str> {
         let real_target = self
             .operations
             .get(&case.operation)
             .is_some_and(|o| case.request.target.as_deref() == Some(o.target.as_str()));
-        real_target
-            && [&id.header, &id.code, &id.type_field]
-                .into_iter()
-                .flatten()
-                .any(|raw| {
-                    self.not_implemented
-                        .iter()
-                        .any(|m| m == raw || m == protocol::sanitize(raw))
-                })
+        if real_target {
+            self.lacks(&case.operation)
+        } else {
+            None
+        }
+    }
+
+    /// The operations the target lacks, by name.
+    pub fn lacking(&self) -> Vec<String> {
+        let mut ops: Vec<String> = self.lacking.keys().cloned().collect();
+        ops.sort();
+        ops
+    }
+
+    /// The reason, when an answer to a request naming `operation`'s real `X-Amz-Target` says the
+    /// target does not implement it: HTTP 501 `NotImplementedException`, or one of the profile's
+    /// `not_implemented` identities. A request naming another target (an unknown-operation case)
+    /// gets `None`: its answer is judged like any other.
+    pub fn not_implemented_answer(
+        &self,
+        operation: &str,
+        request_target: Option<&str>,
+        resp: &Response,
+    ) -> Option<String> {
+        let real_target = self
+            .operations
+            .get(operation)
+            .is_some_and(|o| request_target == Some(o.target.as_str()));
+        if !real_target {
+            return None;
+        }
+        let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
+        let id = ErrorIdentity::read_parsed(resp, body_json.as_ref());
+        self.says_not_implemented(resp, &id).then(|| {
+            let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+            match id.message.as_deref().filter(|m| !m.is_empty()) {
+                Some(m) => format!(
+                    "{operation}: {}",
+                    text::abbreviate(&text::one_line(&redact::redact(m, &secrets)), 120)
+                ),
+                None => operation.to_owned(),
+            }
+        })
+    }
+
+    fn says_not_implemented(&self, resp: &Response, id: &ErrorIdentity) -> bool {
+        if resp.status == 501 && id.name() == Some(NOT_IMPLEMENTED) {
+            return true;
+        }
+        [&id.header, &id.code, &id.type_field]
+            .into_iter()
+            .flatten()
+            .any(|raw| {
+                self.not_implemented
+                    .iter()
+                    .any(|m| m == raw || m == protocol::sanitize(raw))
+            })
     }
 
     /// The verdict on one exchange.
@@ -257,27 +324,24 @@ impl Checker {
                 .map(|c| redact::redact(c, &report_secrets)),
         };
 
-        if self.says_not_implemented(case, resp, &id) {
-            // The target's own words say what it lacks (a feature, not always the operation).
-            let reason = match id.message.as_deref().filter(|m| !m.is_empty()) {
+        let real_target = self
+            .operations
+            .get(&case.operation)
+            .is_some_and(|o| case.request.target.as_deref() == Some(o.target.as_str()));
+        // The operation answered its probe, so a "not implemented" here is a gap inside it.
+        let unsupported = (real_target && self.says_not_implemented(resp, &id)).then(|| {
+            match id.message.as_deref().filter(|m| !m.is_empty()) {
                 Some(m) => format!(
-                    "target does not implement {}: {}",
-                    case.operation,
+                    "target does not support: {}",
                     text::abbreviate(&redact::redact(m, &report_secrets), 120)
                 ),
-                None => format!("target does not implement {}", case.operation),
-            };
-            verdict.status = Status::Skip;
-            verdict.checks = skipped_after(
-                CheckResult {
-                    check: CheckName::Transport,
-                    outcome: CheckOutcome::Pass,
-                },
-                &reason,
-            );
-            verdict.reason = Some(reason);
-            return verdict;
-        }
+                None => format!(
+                    "target does not support this case of {} (it answered {})",
+                    case.operation,
+                    name.unwrap_or("no error identity")
+                ),
+            }
+        });
 
         let expected = &case.expectation.expected;
         let ctx = Context {
@@ -323,6 +387,19 @@ impl Checker {
                     REASON_BODY_CHARS
                 )
             ));
+        }
+        // After the others, so a failing status stays the verdict's reason.
+        apply_output(&mut verdict, exchange, &case.expectation.output);
+        if let Some(result) = message(&ctx, &case.expectation) {
+            if let (CheckOutcome::Fail(why), Status::Pass) = (&result.outcome, verdict.status) {
+                verdict.status = Status::Fail;
+                verdict.reason = Some(format!("message: {why}"));
+            }
+            verdict.checks.push(result);
+        }
+        if let Some(why) = unsupported {
+            verdict.status = Status::Fail;
+            verdict.reason = Some(why);
         }
         verdict
     }
@@ -594,6 +671,108 @@ fn redaction(
     result(CheckOutcome::Pass)
 }
 
+/// The `message` check, for an expectation that names a message form: the error's message,
+/// redacted as reports show it, must be that form. A form resting on grade-C evidence is
+/// reported when it differs (a skip with the AWS form beside it), never failed.
+fn message(ctx: &Context, expectation: &Expectation) -> Option<CheckResult> {
+    let form = expectation.message.as_deref()?;
+    let grade = expectation.grade();
+    let differs = |got: String| {
+        if grade == Grade::C {
+            CheckOutcome::Skip(format!(
+                "{got}; the AWS form (grade C, inferred, not failed): {form}"
+            ))
+        } else {
+            CheckOutcome::Fail(format!(
+                "{got}; the AWS form (grade {}): {form}",
+                grade.as_str()
+            ))
+        }
+    };
+    let outcome = if (200..300).contains(&ctx.resp.status) {
+        CheckOutcome::Skip("no error answer".into())
+    } else {
+        match ctx.id.message.as_deref() {
+            None => differs("no message".into()),
+            Some(m) => {
+                let shown = text::one_line(&redact::redact(m, ctx.report_secrets));
+                if form_matches(form, &shown) {
+                    CheckOutcome::Pass
+                } else {
+                    differs("the message differs".into())
+                }
+            }
+        }
+    };
+    Some(CheckResult {
+        check: CheckName::Message,
+        outcome,
+    })
+}
+
+/// Whether `text` is in the message form `form`: literal text, each `<token>` (letters, digits,
+/// `.`, `_`, `-`, `:`) standing for a non-empty run of any characters.
+pub fn form_matches(form: &str, text: &str) -> bool {
+    let mut literals: Vec<&str> = Vec::new();
+    let mut rest = form;
+    loop {
+        let token = rest.find('<').and_then(|i| {
+            let close = rest[i..].find('>')? + i;
+            let name = &rest[i + 1..close];
+            let is_token = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':'));
+            is_token.then_some((i, close))
+        });
+        match token {
+            Some((open, close)) => {
+                literals.push(&rest[..open]);
+                rest = &rest[close + 1..];
+            }
+            None => {
+                literals.push(rest);
+                break;
+            }
+        }
+    }
+    // literals[0] <any> literals[1] <any> ... literals[n]: the first a prefix, the last a
+    // suffix, those between found leftmost in order, each wildcard at least one character.
+    let (first, last) = (literals[0], literals[literals.len() - 1]);
+    if literals.len() == 1 {
+        return text == first;
+    }
+    let Some(mut at) = text.strip_prefix(first).map(|_| first.len()) else {
+        return false;
+    };
+    for lit in &literals[1..literals.len() - 1] {
+        let from = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        match text.get(from..).and_then(|t| t.find(lit)) {
+            Some(i) => at = from + i + lit.len(),
+            None => return false,
+        }
+    }
+    let min_end = at + text[at..].chars().next().map_or(1, char::len_utf8);
+    text.len() >= min_end + last.len() && text.ends_with(last)
+}
+
+/// A verdict for a case that was not sent (its operation is missing from the target, or a
+/// scenario step could not run): no checks, the status and why.
+pub fn unjudged(case: &Case, status: Status, reason: String) -> Verdict {
+    Verdict {
+        case_id: case.id.clone(),
+        operation: case.operation.clone(),
+        group: case.kind.group().to_owned(),
+        label: case.label.clone(),
+        status,
+        reason: Some(reason),
+        checks: Vec::new(),
+        observed: Observed::default(),
+        expected: describe_expected(&case.expectation.expected),
+        elapsed_ms: 0,
+    }
+}
+
 /// `success (200)`, `InvalidParameterException (400)`, `one of A, B (400)`.
 pub fn describe_expected(expected: &Expected) -> String {
     match expected {
@@ -628,4 +807,41 @@ fn skipped_after(first: CheckResult, why: &str) -> Vec<CheckResult> {
             outcome: CheckOutcome::Skip(why.to_owned()),
         }))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_matches;
+
+    #[test]
+    fn message_forms_match_literals_and_tokens() {
+        let form = "User pool client <client> does not exist.";
+        assert!(form_matches(
+            form,
+            "User pool client abc123 does not exist."
+        ));
+        assert!(form_matches(
+            form,
+            "User pool client <redacted> does not exist."
+        ));
+        assert!(!form_matches(form, "User pool client  does not exist."));
+        assert!(!form_matches(form, "User pool client abc does not exist"));
+        assert!(!form_matches(form, "Client abc does not exist."));
+        assert!(form_matches(
+            "Incorrect username or password.",
+            "Incorrect username or password."
+        ));
+        assert!(!form_matches(
+            "Incorrect username or password.",
+            "Incorrect username or password"
+        ));
+        let two = "Value '<value>' at '<member>' failed";
+        assert!(form_matches(two, "Value 'x y' at 'username' failed"));
+        assert!(!form_matches(two, "Value '' at 'username' failed"));
+        // A `<` that opens no token is literal text.
+        assert!(form_matches("a < b", "a < b"));
+        assert!(form_matches("<x>", "anything"));
+        assert!(!form_matches("<x>", ""));
+        assert!(form_matches("é <x> ü", "é ß ü"));
+    }
 }

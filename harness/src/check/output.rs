@@ -1,31 +1,13 @@
-//! The `output` check of scenario steps: named values of a success body, each equal to a JSON
+//! The `output` check: named values of a success body, each equal to a JSON
 //! value or matching a pattern (the delivery medium, the masked form of a destination, the
 //! presence of a token). Pure, like the other checks.
 
-use regex::Regex;
 use serde_json::Value;
 
 use super::{text, CheckName, CheckOutcome, CheckResult, Status, Verdict};
+pub use crate::generate::OutputCheck;
 use crate::redact;
 use crate::replay::Exchange;
-
-/// One expectation on a success body, at a JSON Pointer (`/CodeDeliveryDetails/Destination`;
-/// the empty pointer is the whole body).
-#[derive(Debug, Clone)]
-pub enum OutputCheck {
-    /// The value there equals this JSON value.
-    Equals { pointer: String, value: Value },
-    /// The value there is a string matching this pattern (unanchored unless it says `^...$`).
-    Matches { pointer: String, pattern: Regex },
-}
-
-impl OutputCheck {
-    pub fn pointer(&self) -> &str {
-        match self {
-            OutputCheck::Equals { pointer, .. } | OutputCheck::Matches { pointer, .. } => pointer,
-        }
-    }
-}
 
 /// The longest value a failure shows, in characters.
 const SHOWN_VALUE_CHARS: usize = 60;

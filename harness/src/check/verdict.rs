@@ -21,13 +21,16 @@ pub enum CheckName {
     /// No sensitive input value comes back in the response.
     Redaction,
     /// The values a scenario step names in the success body (delivery medium, masked
-    /// destination, ...) are the expected ones. Only scenario steps carry it.
+    /// destination, ...) are the expected ones. Only cases whose expectation names values carry it.
     Output,
+    /// The error's message is in the expected message form. Only cases whose expectation names a
+    /// form carry it; a grade-C form is reported, not failed.
+    Message,
 }
 
 impl CheckName {
     /// Every check, in declaration order (`ALL[c as usize] == c`).
-    pub const ALL: [CheckName; 8] = [
+    pub const ALL: [CheckName; 9] = [
         CheckName::Transport,
         CheckName::NoServerError,
         CheckName::Status,
@@ -36,6 +39,7 @@ impl CheckName {
         CheckName::Shape,
         CheckName::Redaction,
         CheckName::Output,
+        CheckName::Message,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl CheckName {
             CheckName::Shape => "shape",
             CheckName::Redaction => "redaction",
             CheckName::Output => "output",
+            CheckName::Message => "message",
         }
     }
 }

@@ -22,7 +22,120 @@ pub struct Expectation {
     pub expected: Expected,
     /// The row of the evidence table (`aws-behaviour.md`) this expectation rests on.
     pub evidence: String,
+    /// The message form an error answer must carry (`User pool client <client> does not
+    /// exist.`): literal text, each `<token>` standing for any non-empty run of characters.
+    /// Checked by the `message` check, strictly when [`Expectation::grade`] is A or B.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Values a success body must hold, checked by the `output` check.
+    #[serde(skip)]
+    pub output: Vec<OutputCheck>,
 }
+
+/// How sure the evidence is (the `conf.` column of the evidence table): A observed, B
+/// documented, C inferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grade {
+    A,
+    B,
+    C,
+}
+
+impl Grade {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+        }
+    }
+}
+
+impl Expectation {
+    /// An expectation with no message form and no output checks.
+    pub fn new(expected: Expected, evidence: impl Into<String>) -> Expectation {
+        Expectation {
+            expected,
+            evidence: evidence.into(),
+            message: None,
+            output: Vec::new(),
+        }
+    }
+
+    /// The weakest grade the evidence cites (`(conf. A)`, `(conf. B/C)`, `(conf. A/C)` is C);
+    /// C when it cites none, since an ungraded row is no observation.
+    pub fn grade(&self) -> Grade {
+        grade_of(&self.evidence)
+    }
+}
+
+/// The weakest grade among the `(conf. X)` / `(conf. X/Y)` marks of an evidence citation.
+pub fn grade_of(evidence: &str) -> Grade {
+    let mut weakest: Option<Grade> = None;
+    let mut rest = evidence;
+    while let Some(i) = rest.find("(conf. ") {
+        let after = &rest[i + "(conf. ".len()..];
+        let end = after.find(')').unwrap_or(after.len());
+        for part in after[..end].split('/') {
+            let g = match part.trim() {
+                "A" => Grade::A,
+                "B" => Grade::B,
+                _ => Grade::C,
+            };
+            weakest = Some(weakest.map_or(g, |w| w.max(g)));
+        }
+        rest = &after[end..];
+    }
+    weakest.unwrap_or(Grade::C)
+}
+
+/// One expectation on a success body, at a JSON Pointer (`/CodeDeliveryDetails/Destination`;
+/// the empty pointer is the whole body).
+#[derive(Debug, Clone)]
+pub enum OutputCheck {
+    /// The value there equals this JSON value.
+    Equals {
+        pointer: String,
+        value: serde_json::Value,
+    },
+    /// The value there is a string matching this pattern (unanchored unless it says `^...$`).
+    Matches {
+        pointer: String,
+        pattern: regex::Regex,
+    },
+}
+
+impl OutputCheck {
+    pub fn pointer(&self) -> &str {
+        match self {
+            OutputCheck::Equals { pointer, .. } | OutputCheck::Matches { pointer, .. } => pointer,
+        }
+    }
+}
+
+impl PartialEq for OutputCheck {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                OutputCheck::Equals { pointer, value },
+                OutputCheck::Equals {
+                    pointer: p,
+                    value: v,
+                },
+            ) => pointer == p && value == v,
+            (
+                OutputCheck::Matches { pointer, pattern },
+                OutputCheck::Matches {
+                    pointer: p,
+                    pattern: q,
+                },
+            ) => pointer == p && pattern.as_str() == q.as_str(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for OutputCheck {}
 
 /// The one rule an invalid case breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use super::case::{Expectation, Expected, Rule};
+use super::case::{Expectation, Expected, OutputCheck, Rule};
 use crate::model::Catalogue;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/expectations");
@@ -32,17 +32,38 @@ pub enum ContractError {
     Invalid { path: String, reason: String },
 }
 
-/// The expectations for one operation.
+/// The expectations for one operation: its pack.
 #[derive(Debug, Clone)]
 pub struct OperationContract {
     pub operation: String,
+    /// The file it came from, for messages.
+    pub file: String,
     /// A request the contract judges: placeholders for the fixture's ids.
     pub base_request: Map<String, Value>,
     pub base: Expectation,
     /// What replacing a member (or anything under it) with another valid value leads to.
-    pub members: BTreeMap<String, Expectation>,
+    pub members: BTreeMap<String, MemberOutcome>,
     /// Named stateless cases.
     pub cases: Vec<ContractCase>,
+}
+
+/// What another valid value of a member leads to: per value where the pack says so
+/// (`MessageAction = RESEND` and `SUPPRESS` differ), else the member's own row.
+#[derive(Debug, Clone)]
+pub struct MemberOutcome {
+    /// `None` when the pack gives only per-value rows: other values keep the base outcome.
+    pub any: Option<Expectation>,
+    pub values: BTreeMap<String, Expectation>,
+}
+
+impl MemberOutcome {
+    /// The expectation for this value of the member, if the pack has one.
+    pub fn for_value(&self, value: Option<&Value>) -> Option<&Expectation> {
+        value
+            .and_then(Value::as_str)
+            .and_then(|v| self.values.get(v))
+            .or(self.any.as_ref())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -58,15 +79,90 @@ pub struct Contract {
     pub operations: BTreeMap<String, OperationContract>,
 }
 
+/// One row of a pack: what a request leads to, and the evidence it rests on. Scenario steps
+/// carry the same fields (`scenario::data`), built by the same [`Outcome::expectation`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Row {
-    outcome: Option<String>,
-    exceptions: Option<Vec<String>>,
-    status: Option<u16>,
-    evidence: String,
+    #[serde(flatten)]
+    outcome: Outcome,
     request: Option<toml::Table>,
     label: Option<String>,
+    /// On a member row only: outcomes per value of the member.
+    #[serde(default)]
+    values: BTreeMap<String, Outcome>,
+}
+
+/// The fields every row shares, packs and scenario steps alike.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Outcome {
+    /// `"success"`, or absent with `exceptions`.
+    pub outcome: Option<String>,
+    pub exceptions: Option<Vec<String>>,
+    pub status: Option<u16>,
+    /// The row of `fixtures/evidence/*.md` the expectation rests on, with its grade.
+    #[serde(default)]
+    pub evidence: String,
+    /// The message form an error answer must carry.
+    pub message: Option<String>,
+    /// JSON Pointer → the value a success body holds there.
+    #[serde(default)]
+    pub output: toml::Table,
+    /// JSON Pointer → a pattern the string there matches.
+    #[serde(default)]
+    pub output_matches: BTreeMap<String, String>,
+}
+
+impl Outcome {
+    /// The expectation the row states, or why it is not one.
+    pub(crate) fn expectation(&self, catalogue: &Catalogue) -> Result<Expectation, String> {
+        let mut e = expectation_of(
+            self.outcome.as_deref(),
+            self.exceptions.as_deref(),
+            self.status,
+            &self.evidence,
+            catalogue,
+        )?;
+        for (pointer, value) in &self.output {
+            check_pointer(pointer)?;
+            e.output.push(OutputCheck::Equals {
+                pointer: pointer.clone(),
+                value: serde_json::to_value(value).map_err(|e| e.to_string())?,
+            });
+        }
+        for (pointer, pattern) in &self.output_matches {
+            check_pointer(pointer)?;
+            let pattern = regex::Regex::new(pattern)
+                .map_err(|e| format!("output_matches {pointer:?}: {e}"))?;
+            e.output.push(OutputCheck::Matches {
+                pointer: pointer.clone(),
+                pattern,
+            });
+        }
+        if !e.output.is_empty() && e.expected != Expected::Success {
+            return Err("output checks look into a success body; this row expects an error".into());
+        }
+        if let Some(form) = &self.message {
+            if e.expected == Expected::Success {
+                return Err("a message form belongs to an error; this row expects success".into());
+            }
+            if form.trim().is_empty() {
+                return Err("an empty message form".into());
+            }
+            e.message = Some(form.clone());
+        }
+        Ok(e)
+    }
+}
+
+fn check_pointer(p: &str) -> Result<(), String> {
+    if p.is_empty() || p.starts_with('/') {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p:?} is not a JSON Pointer (\"/CodeDeliveryDetails/Destination\", or \"\" for the body)"
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -124,12 +220,18 @@ impl Contract {
             if path.ends_with("rules.toml") {
                 let f: RulesFile = toml::from_str(&text).map_err(toml_err)?;
                 for (rule, row) in f.rules {
-                    let e = expectation(&path, &row, catalogue)?;
+                    let e = expectation(&path, &row.outcome, catalogue)?;
                     c.rules.insert(rule, e);
                 }
             } else {
                 let f: OperationFile = toml::from_str(&text).map_err(toml_err)?;
                 let op = operation_contract(&path, f, catalogue)?;
+                if let Some(earlier) = c.operations.get(&op.operation) {
+                    return Err(ContractError::Invalid {
+                        path,
+                        reason: format!("{} has a pack already, in {}", op.operation, earlier.file),
+                    });
+                }
                 c.operations.insert(op.operation.clone(), op);
             }
         }
@@ -171,7 +273,26 @@ fn operation_contract(
                 f.operation
             )));
         }
-        members.insert(member.clone(), expectation(path, row, catalogue)?);
+        let stated = row.outcome.outcome.is_some() || row.outcome.exceptions.is_some();
+        let any = if stated || row.values.is_empty() {
+            Some(
+                expectation(path, &row.outcome, catalogue)
+                    .map_err(|e| invalid(format!("[members.{member}]: {}", reason_of(e))))?,
+            )
+        } else {
+            None
+        };
+        let mut values = BTreeMap::new();
+        for (value, outcome) in &row.values {
+            let e = expectation(path, outcome, catalogue).map_err(|e| {
+                invalid(format!(
+                    "[members.{member}.values.{value}]: {}",
+                    reason_of(e)
+                ))
+            })?;
+            values.insert(value.clone(), e);
+        }
+        members.insert(member.clone(), MemberOutcome { any, values });
     }
     let mut cases = Vec::new();
     for row in &f.cases {
@@ -182,13 +303,16 @@ fn operation_contract(
         cases.push(ContractCase {
             request: request(path, row)?
                 .ok_or_else(|| invalid(format!("case {label:?} has no request")))?,
-            expectation: expectation(path, row, catalogue)?,
+            expectation: expectation(path, &row.outcome, catalogue)
+                .map_err(|e| invalid(format!("case {label:?}: {}", reason_of(e))))?,
             label,
         });
     }
     Ok(OperationContract {
         operation: f.operation,
-        base: expectation(path, &f.base, catalogue)?,
+        file: path.to_owned(),
+        base: expectation(path, &f.base.outcome, catalogue)
+            .map_err(|e| invalid(format!("[base]: {}", reason_of(e))))?,
         base_request,
         members,
         cases,
@@ -208,18 +332,24 @@ fn request(path: &str, row: &Row) -> Result<Option<Map<String, Value>>, Contract
     }
 }
 
-fn expectation(path: &str, row: &Row, catalogue: &Catalogue) -> Result<Expectation, ContractError> {
-    expectation_of(
-        row.outcome.as_deref(),
-        row.exceptions.as_deref(),
-        row.status,
-        &row.evidence,
-        catalogue,
-    )
-    .map_err(|reason| ContractError::Invalid {
-        path: path.to_owned(),
-        reason,
-    })
+fn expectation(
+    path: &str,
+    row: &Outcome,
+    catalogue: &Catalogue,
+) -> Result<Expectation, ContractError> {
+    row.expectation(catalogue)
+        .map_err(|reason| ContractError::Invalid {
+            path: path.to_owned(),
+            reason,
+        })
+}
+
+/// The reason of an [`ContractError::Invalid`], or the error's text.
+fn reason_of(e: ContractError) -> String {
+    match e {
+        ContractError::Invalid { reason, .. } => reason,
+        other => other.to_string(),
+    }
 }
 
 /// An expectation from the fields of a data row (`outcome = "success"`, or `exceptions` with an
@@ -258,10 +388,7 @@ pub(crate) fn expectation_of(
     if evidence.trim().is_empty() {
         return Err("a row without evidence".into());
     }
-    Ok(Expectation {
-        expected,
-        evidence: evidence.to_owned(),
-    })
+    Ok(Expectation::new(expected, evidence))
 }
 
 /// Errors of the service framework (Coral) that the model does not list.

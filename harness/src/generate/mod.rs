@@ -261,24 +261,27 @@ impl<'a> Gen<'a> {
     fn push_variant(&mut self, v: Variant) {
         let expectation = match v.kind {
             CaseKind::Invalid { rule } => self.contract.rule(rule).clone(),
-            _ => self.member_expectation(&v.path),
+            _ => self.member_expectation(&v.path, v.value.as_ref()),
         };
         let mut body = self.base.clone();
         self.set_path(&mut body, &v.path, v.value);
         self.push_body(v.kind, &v.label, Some(&v.path), &body, expectation);
     }
 
-    /// The expectation when `path` holds another valid value: the nearest override on it or an
-    /// ancestor, else the base's.
-    fn member_expectation(&self, path: &str) -> Expectation {
+    /// The expectation when `path` holds another valid value: the nearest override on it (for
+    /// this value, else for any) or an ancestor, else the base's.
+    fn member_expectation(&self, path: &str, value: Option<&Value>) -> Expectation {
         let oc = self
             .oc
             .expect("valid variants only for operations with a contract");
         let mut p = path;
+        let mut value = value;
         loop {
-            if let Some(e) = oc.members.get(p) {
+            if let Some(e) = oc.members.get(p).and_then(|m| m.for_value(value)) {
                 return e.clone();
             }
+            // An ancestor's per-value rows are about the ancestor's own values.
+            value = None;
             match p.rfind('.') {
                 Some(i) => p = &p[..i],
                 None => return oc.base.clone(),

@@ -346,6 +346,7 @@ mod tests {
             operations: vec!["ForgotPassword".into()],
             cases: 2,
             started: "2026-11-23T00:00:00Z".into(),
+            not_implemented: Vec::new(),
         };
         for verdicts in [
             vec![],

@@ -63,6 +63,9 @@ pub struct RunInfo {
     pub cases: usize,
     /// When the run started (RFC 3339), as the caller formats it.
     pub started: String,
+    /// The operations the target lacks (their cases are skips), by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_implemented: Vec<String>,
 }
 
 /// What a file sink keeps of the event stream until it writes: the run, the verdicts (encoded,

@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use similar::{ChangeTag, DiffTag, TextDiff};
 
 use super::{one_line, write_file, Counts, Event, Normaliser, ReportError, RunInfo, Sink};
-use crate::check::{CheckOutcome, Status, Verdict};
+use crate::check::{CheckName, CheckOutcome, Status, Verdict};
 use crate::exit::ExitCode;
 
 /// The `format` in a snapshot header; bumped on any change to the file layout.
@@ -100,11 +100,21 @@ pub fn case_block(v: &Verdict, n: &Normaliser) -> String {
         let _ = writeln!(b, "  checks    {}", checks.join(" "));
     }
     for c in &v.checks {
-        if let CheckOutcome::Fail(why) = &c.outcome {
-            let _ = writeln!(b, "  fail      {}: {}", c.check.as_str(), n.normalise(why));
+        match &c.outcome {
+            CheckOutcome::Fail(why) => {
+                let _ = writeln!(b, "  fail      {}: {}", c.check.as_str(), n.normalise(why));
+            }
+            // A grade-C message form that differs: reported beside the answer, not failed.
+            CheckOutcome::Skip(why)
+                if c.check == CheckName::Message && v.status != Status::Skip =>
+            {
+                let _ = writeln!(b, "  note      {}: {}", c.check.as_str(), n.normalise(why));
+            }
+            _ => {}
         }
     }
-    if v.status == Status::Skip {
+    // A verdict with no checks was never sent: its reason is all there is to say.
+    if v.status == Status::Skip || v.checks.is_empty() {
         if let Some(r) = &v.reason {
             let _ = writeln!(b, "  reason    {}", n.normalise(r));
         }
@@ -386,6 +396,9 @@ fn diff_with_limit(
 pub enum Change {
     /// There was none; this run's was written.
     Created { cases: usize },
+    /// There was none, and the sink is strict (`--fail-on-skip`, or `CI=true`): nothing was
+    /// written, and the run fails, since an unreviewed baseline would pass anything.
+    Missing { cases: usize },
     /// Byte for byte the same.
     Unchanged,
     /// The cases are the same, the header is not (a new version); the file was left as it was.
@@ -415,11 +428,11 @@ pub struct SnapshotOutcome {
 }
 
 impl SnapshotOutcome {
-    /// Whether any file drifted.
+    /// Whether any file drifted, or had no baseline under a strict sink.
     pub fn drift(&self) -> bool {
         self.files
             .iter()
-            .any(|f| matches!(f.change, Change::Drift { .. }))
+            .any(|f| matches!(f.change, Change::Drift { .. } | Change::Missing { .. }))
     }
 
     /// [`ExitCode::SnapshotDrift`] on drift, else [`ExitCode::Pass`]: a failing case recorded in
@@ -442,7 +455,20 @@ impl SnapshotOutcome {
             match &f.change {
                 Change::Created { cases } => {
                     created += 1;
-                    let _ = writeln!(out, "snapshot written: {p} ({cases} cases)");
+                    let _ = writeln!(
+                        out,
+                        "NO BASELINE: {p} did not exist; written now ({cases} cases), unreviewed: \
+                         review and commit it, or nothing is compared for {}",
+                        f.operation
+                    );
+                }
+                Change::Missing { cases } => {
+                    drifted += 1;
+                    let _ = writeln!(
+                        out,
+                        "NO BASELINE: {p} does not exist ({cases} cases answered); not written \
+                         under --fail-on-skip or CI=true: record it with --update and commit it"
+                    );
                 }
                 Change::Unchanged => unchanged += 1,
                 Change::HeaderOnly(c) => {
@@ -551,6 +577,7 @@ pub struct SnapshotSink {
     operations: BTreeMap<String, OperationRecords>,
     handle: SnapshotHandle,
     finished: bool,
+    strict: bool,
 }
 
 impl SnapshotSink {
@@ -563,7 +590,15 @@ impl SnapshotSink {
             operations: BTreeMap::new(),
             handle: SnapshotHandle::default(),
             finished: false,
+            strict: false,
         }
+    }
+
+    /// A strict sink refuses to record a missing baseline when comparing: the file is not
+    /// written and the outcome is drift ([`Change::Missing`]).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Where the outcome will be once the sink has finished.
@@ -580,10 +615,12 @@ impl SnapshotSink {
         let old = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let cases = blocks(split(text).1).len();
+                if self.strict && self.mode == SnapshotMode::Compare {
+                    return Ok(Change::Missing { cases });
+                }
                 write_file(path, text.as_bytes())?;
-                return Ok(Change::Created {
-                    cases: blocks(split(text).1).len(),
-                });
+                return Ok(Change::Created { cases });
             }
             Err(source) => {
                 return Err(ReportError::Read {

@@ -177,6 +177,11 @@ impl Summary {
         c
     }
 
+    /// The operations that had verdicts, by name.
+    pub fn operations(&self) -> impl Iterator<Item = &str> {
+        self.counts.keys().map(String::as_str)
+    }
+
     /// The counts of one cell, zero if no case fell in it.
     pub fn counts(&self, operation: &str, group: &str) -> Counts {
         self.counts
@@ -218,7 +223,12 @@ impl Summary {
     /// 4 if any case failed, else 3 if any case could not be judged, else 0. A failure dominates
     /// an error: it is a finding about the target, an error only a gap in the run.
     pub fn exit_code(&self) -> ExitCode {
-        if self.totals.fail > 0 {
+        self.exit_code_with(false)
+    }
+
+    /// [`Summary::exit_code`], where with `fail_on_skip` a skip counts as a failure (4).
+    pub fn exit_code_with(&self, fail_on_skip: bool) -> ExitCode {
+        if self.totals.fail > 0 || (fail_on_skip && self.totals.skip > 0) {
             ExitCode::ContractFailure
         } else if self.totals.error > 0 {
             ExitCode::Runtime

@@ -24,11 +24,12 @@ pub fn render_summary(summary: &Summary) -> String {
 /// and the result. Control characters in target-supplied text are escaped, so a hostile message
 /// cannot drive the terminal.
 pub fn render_summary_with(summary: &Summary, max_failures: usize) -> String {
-    render(summary, max_failures, true)
+    render(summary, max_failures, true, false)
 }
 
-/// The summary, with or without its closing `result:` line.
-fn render(summary: &Summary, max_failures: usize, result: bool) -> String {
+/// The summary, with or without its closing `result:` line; with `fail_on_skip`, skips count
+/// against the result.
+fn render(summary: &Summary, max_failures: usize, result: bool, fail_on_skip: bool) -> String {
     let mut out = String::new();
     let totals = summary.totals();
 
@@ -50,6 +51,26 @@ fn render(summary: &Summary, max_failures: usize, result: bool) -> String {
     }
     if let Some(e) = summary.elapsed() {
         let _ = write!(out, " in {:.2}s", e.as_secs_f64());
+    }
+    out.push('\n');
+    let lacking = summary
+        .run()
+        .map_or(&[][..], |r| r.not_implemented.as_slice());
+    let checked = summary
+        .operations()
+        .filter(|op| !lacking.iter().any(|l| l == op))
+        .count();
+    let _ = write!(out, "operations: {checked} checked");
+    if lacking.is_empty() {
+        out.push_str(", none missing from the target");
+    } else {
+        let names: Vec<String> = lacking.iter().map(|l| clean(l)).collect();
+        let _ = write!(
+            out,
+            ", {} not implemented by the target (skipped): {}",
+            lacking.len(),
+            names.join(", ")
+        );
     }
     out.push_str("\n\n");
 
@@ -151,7 +172,7 @@ fn render(summary: &Summary, max_failures: usize, result: bool) -> String {
     }
 
     if result {
-        let code = summary.exit_code();
+        let code = summary.exit_code_with(fail_on_skip);
         let _ = writeln!(out, "\nresult: {} (exit {})", code.name(), code.code());
     }
     out
@@ -178,6 +199,7 @@ pub struct Terminal {
     result: bool,
     printed: bool,
     error: Option<io::Error>,
+    fail_on_skip: bool,
 }
 
 impl Terminal {
@@ -197,7 +219,14 @@ impl Terminal {
             result: true,
             printed: false,
             error: None,
+            fail_on_skip: false,
         }
+    }
+
+    /// Skips count against the result line (`--fail-on-skip`).
+    pub fn fail_on_skip(mut self, on: bool) -> Self {
+        self.fail_on_skip = on;
+        self
     }
 
     /// No progress bar (the summary is still printed).
@@ -224,7 +253,12 @@ impl Terminal {
             bar.finish_and_clear();
         }
         self.printed = true;
-        let text = render(&self.summary, self.max_failures, self.result);
+        let text = render(
+            &self.summary,
+            self.max_failures,
+            self.result,
+            self.fail_on_skip,
+        );
         if let Err(e) = self
             .out
             .write_all(text.as_bytes())

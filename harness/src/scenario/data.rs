@@ -6,13 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
-use regex::Regex;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::check::OutputCheck;
-use crate::generate::contract::expectation_of;
+use crate::generate::contract::Outcome;
 use crate::generate::{stable_id, Expectation};
 use crate::model::Catalogue;
 
@@ -108,9 +106,8 @@ pub struct Step {
     pub operation: String,
     /// The body, with `{{cognate:...}}` placeholders.
     pub request: Map<String, Value>,
+    /// What the step must answer, output values and message form included.
     pub expectation: Expectation,
-    /// Checks on the success body.
-    pub output: Vec<OutputCheck>,
     /// The scenario user the step is about (the only one, unless the file says).
     pub user: Option<String>,
     /// After the step, learn the code the target sent to `user` and keep it as `code.<name>`
@@ -153,14 +150,9 @@ struct RawStep {
     name: String,
     operation: String,
     request: toml::Table,
-    outcome: Option<String>,
-    exceptions: Option<Vec<String>>,
-    status: Option<u16>,
-    evidence: String,
-    #[serde(default)]
-    output: toml::Table,
-    #[serde(default)]
-    output_matches: BTreeMap<String, String>,
+    /// The same row fields as a pack's (`generate::contract::Outcome`).
+    #[serde(flatten)]
+    outcome: Outcome,
     user: Option<String>,
     learn_code: Option<String>,
 }
@@ -277,14 +269,7 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
                 raw.operation
             )));
         }
-        let expectation = expectation_of(
-            raw.outcome.as_deref(),
-            raw.exceptions.as_deref(),
-            raw.status,
-            &raw.evidence,
-            catalogue,
-        )
-        .map_err(&err)?;
+        let expectation = raw.outcome.expectation(catalogue).map_err(&err)?;
         let request = match serde_json::to_value(&raw.request) {
             Ok(Value::Object(m)) => m,
             _ => return Err(err("request is not a table".into())),
@@ -320,35 +305,12 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
             }
             learned.insert(name.clone());
         }
-        let mut output = Vec::new();
-        for (pointer, value) in &raw.output {
-            check_pointer(pointer).map_err(&err)?;
-            output.push(OutputCheck::Equals {
-                pointer: pointer.clone(),
-                value: serde_json::to_value(value).map_err(|e| err(e.to_string()))?,
-            });
-        }
-        for (pointer, pattern) in &raw.output_matches {
-            check_pointer(pointer).map_err(&err)?;
-            let pattern =
-                Regex::new(pattern).map_err(|e| err(format!("output_matches {pointer:?}: {e}")))?;
-            output.push(OutputCheck::Matches {
-                pointer: pointer.clone(),
-                pattern,
-            });
-        }
-        if !output.is_empty() && expectation.expected != crate::generate::Expected::Success {
-            return Err(err(
-                "output checks look into a success body; this step expects an error".into(),
-            ));
-        }
         steps.push(Step {
             id: stable_id(&["scenario", &rs.name, &raw.name]),
             name: raw.name,
             operation: raw.operation,
             request,
             expectation,
-            output,
             user,
             learn_code: raw.learn_code,
             needs_codes,
@@ -362,16 +324,6 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
         pool,
         steps,
     })
-}
-
-fn check_pointer(p: &str) -> Result<(), String> {
-    if p.is_empty() || p.starts_with('/') {
-        Ok(())
-    } else {
-        Err(format!(
-            "{p:?} is not a JSON Pointer (\"/CodeDeliveryDetails/Destination\", or \"\" for the body)"
-        ))
-    }
 }
 
 /// The `{{cognate:NAME}}` names in every string of a value (keys included).
@@ -528,7 +480,7 @@ evidence = "e"
         assert_eq!(sc.steps.len(), 2);
         assert_eq!(sc.steps[0].user.as_deref(), Some("a"));
         assert_eq!(sc.steps[0].learn_code.as_deref(), Some("first"));
-        assert_eq!(sc.steps[0].output.len(), 2);
+        assert_eq!(sc.steps[0].expectation.output.len(), 2);
         assert!(sc.steps[0].needs_codes.is_empty());
         assert_eq!(sc.steps[1].needs_codes, ["code.first"]);
         assert_eq!(sc.label(&sc.steps[1]), "reset: confirm");

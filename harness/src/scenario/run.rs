@@ -10,7 +10,7 @@ use futures::stream::{self, StreamExt};
 
 use super::codes::{CodeRequest, CodeSource};
 use super::data::{Scenario, Step, UserKind};
-use crate::check::{apply_output, describe_expected, Checker, Observed, Status, Verdict};
+use crate::check::{unjudged, Checker, Status, Verdict};
 use crate::generate::{stable_id, Case, CaseKind, Request, CONTENT_TYPE};
 use crate::model::{Auth, Catalogue};
 use crate::replay::{Client, Fill};
@@ -190,22 +190,6 @@ pub fn step_case(catalogue: &Catalogue, scenario: &Scenario, step: &Step) -> Cas
     }
 }
 
-/// A verdict for a case that was not sent.
-pub fn unjudged(case: &Case, status: Status, reason: String) -> Verdict {
-    Verdict {
-        case_id: case.id.clone(),
-        operation: case.operation.clone(),
-        group: case.kind.group().to_owned(),
-        label: case.label.clone(),
-        status,
-        reason: Some(reason),
-        checks: Vec::new(),
-        observed: Observed::default(),
-        expected: describe_expected(&case.expectation.expected),
-        elapsed_ms: 0,
-    }
-}
-
 /// What happened to one step, as `cognate replay` shows it.
 #[derive(Debug, Clone)]
 pub struct StepRun {
@@ -275,12 +259,12 @@ pub async fn run_scenario(env: &Env<'_>, scenario: &Scenario) -> Vec<StepRun> {
     out
 }
 
-/// Every step unjudged: the target refused a setup call (a skip: it does not support what the
-/// scenario needs) or could not be reached (an error).
+/// Every step unjudged: the target refused a setup call (a failure: the operations it answered
+/// with are ones it implements) or could not be reached (an error).
 fn not_set_up(cases: &[Case], e: &TargetError) -> Vec<StepRun> {
     let status = match e {
         TargetError::Unreachable { .. } => Status::Error,
-        _ => Status::Skip,
+        _ => Status::Fail,
     };
     cases
         .iter()
@@ -303,28 +287,38 @@ async fn run_steps(
     let mut codes: BTreeMap<String, String> = BTreeMap::new();
     // Why a code could not be learned, by placeholder name: (status for the steps needing it, why).
     let mut gaps: BTreeMap<String, (Status, String)> = BTreeMap::new();
-    let mut blocked: Option<String> = None;
+    // Once a step cannot run, the scenario's state is no longer the one its later expectations
+    // describe: they get the same status (a skip only when the target lacks an operation).
+    let mut blocked: Option<(Status, String)> = None;
     for (step, case) in scenario.steps.iter().zip(cases) {
-        let skip = |status, reason| StepRun {
+        let unsent = |status, reason| StepRun {
             case: case.clone(),
             exchange: None,
             verdict: unjudged(case, status, reason),
         };
-        if let Some(why) = &blocked {
-            out.push(skip(Status::Skip, why.clone()));
+        if let Some((status, why)) = &blocked {
+            out.push(unsent(*status, why.clone()));
+            continue;
+        }
+        if let Some(why) = env.checker.lacks(&step.operation) {
+            let why = format!("target does not implement {why}");
+            blocked = Some((
+                Status::Skip,
+                format!("follows step {:?}, which could not run: {why}", step.name),
+            ));
+            out.push(unsent(Status::Skip, why));
             continue;
         }
         if let Some(missing) = step.needs_codes.iter().find(|n| !codes.contains_key(*n)) {
             let (status, why) = gaps.get(missing).cloned().unwrap_or((
-                Status::Skip,
+                Status::Error,
                 format!("no code learned for {{{{cognate:{missing}}}}}"),
             ));
-            // The scenario's state is no longer the one its later expectations describe.
-            blocked = Some(format!(
-                "follows step {:?}, which could not run: {why}",
-                step.name
+            blocked = Some((
+                status,
+                format!("follows step {:?}, which could not run: {why}", step.name),
             ));
-            out.push(skip(status, why));
+            out.push(unsent(status, why));
             continue;
         }
         let fill = StepFill {
@@ -333,8 +327,7 @@ async fn run_steps(
             codes: &codes,
         };
         let exchange = env.client.send(&case.id, &case.request, &fill).await;
-        let mut verdict = env.checker.check(case, &exchange);
-        apply_output(&mut verdict, &exchange, &step.output);
+        let verdict = env.checker.check(case, &exchange);
         if let Some(name) = &step.learn_code {
             let learned = learn(env, fixture, users, step, &exchange).await;
             for key in ["code".to_owned(), format!("code.{name}")] {
@@ -370,8 +363,9 @@ async fn learn(
 ) -> Result<String, (Status, String)> {
     let answered = exchange.result.as_ref().ok().filter(|r| r.status == 200);
     let Some(response) = answered else {
+        // The target did not do what the flow needs: the steps that need the code fail with it.
         return Err((
-            Status::Skip,
+            Status::Fail,
             format!(
                 "step {:?} answered no success, so no code was sent (see its verdict)",
                 step.name
@@ -379,7 +373,8 @@ async fn learn(
         ));
     };
     let Some(source) = env.codes else {
-        return Err((Status::Skip, NO_CODE_SOURCE.to_owned()));
+        // The harness, not the target, cannot go on: the run could not judge these steps.
+        return Err((Status::Error, NO_CODE_SOURCE.to_owned()));
     };
     let user = step
         .user

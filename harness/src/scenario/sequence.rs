@@ -16,8 +16,9 @@ use super::model::{
     Action, ClientChoice, CodeChoice, CodeRef, Model, NewPassword, Outcome, SignInPassword, Weak,
     Who,
 };
-use super::run::{unjudged, Env, StepRun, NO_CODE_SOURCE};
+use super::run::{Env, StepRun, NO_CODE_SOURCE};
 use super::CodeRequest;
+use crate::check::unjudged;
 use crate::check::Status;
 use crate::generate::{
     stable_id, values, Case, CaseKind, Expectation, Expected, Request, CONTENT_TYPE,
@@ -28,6 +29,9 @@ use crate::target::{secret_hash, NewUser, Provisioner, USER_PASSWORD};
 
 /// The longest sequence generated.
 pub const MAX_LEN: usize = 12;
+
+/// The operations a sequence's steps use: the sequences run when all of them are selected.
+pub const OPERATIONS: [&str; 3] = ["ForgotPassword", "ConfirmForgotPassword", "InitiateAuth"];
 
 /// How many sequences, from which seed, and how hard to shrink.
 #[derive(Debug, Clone, Copy)]
@@ -158,20 +162,27 @@ pub struct SequenceRun {
 }
 
 /// Runs `cfg.count` sequences, at most `concurrency` at once, handing each step's verdict to
-/// `each`. Without a code source every sequence is one skip: the model needs the codes.
+/// `each`. On a target that lacks one of their operations every sequence is one skip; without
+/// a code source, one error (the run cannot judge: the model needs the codes).
 pub async fn run_all(
     env: &Env<'_>,
     cfg: Config,
     concurrency: usize,
     mut each: impl FnMut(crate::check::Verdict),
 ) {
-    if env.codes.is_none() {
+    let lacking = OPERATIONS.iter().find_map(|op| {
+        env.checker
+            .lacks(op)
+            .map(|why| format!("target does not implement {why}"))
+    });
+    let unrunnable = match (lacking, env.codes) {
+        (Some(why), _) => Some((Status::Skip, why)),
+        (None, None) => Some((Status::Error, NO_CODE_SOURCE.to_owned())),
+        (None, Some(_)) => None,
+    };
+    if let Some((status, why)) = unrunnable {
         for index in 0..cfg.count {
-            each(unjudged(
-                &whole_case(cfg.seed, index),
-                Status::Skip,
-                NO_CODE_SOURCE.to_owned(),
-            ));
+            each(unjudged(&whole_case(cfg.seed, index), status, why.clone()));
         }
         return;
     }
@@ -225,10 +236,7 @@ fn whole_case(seed: u64, index: usize) -> Case {
             body: String::new(),
             signed: false,
         },
-        expectation: Expectation {
-            expected: Expected::Success,
-            evidence: "model".into(),
-        },
+        expectation: Expectation::new(Expected::Success, "model"),
     }
 }
 
@@ -491,10 +499,7 @@ fn step_case(
             body: String::new(),
             signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
         },
-        expectation: Expectation {
-            expected: Expected::Success,
-            evidence: prediction.evidence.clone(),
-        },
+        expectation: Expectation::new(Expected::Success, prediction.evidence.clone()),
     }
 }
 

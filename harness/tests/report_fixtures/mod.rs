@@ -18,6 +18,7 @@ pub fn run_info() -> RunInfo {
         operations: vec!["SignUp".into(), "InitiateAuth".into()],
         cases: 12,
         started: "2025-01-02T03:04:05Z".into(),
+        not_implemented: Vec::new(),
     }
 }
 

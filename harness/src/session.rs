@@ -1,0 +1,673 @@
+//! A run as a library function, as `cognate run` performs it and the tests call it: the
+//! [`Plan`] (what to send, chosen from the packs), the started [`Target`], the per-operation
+//! probe that decides what the target lacks, and [`run`], which feeds every verdict to one
+//! reporter. The CLI only turns arguments into these and prints what comes back.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::check::{unjudged, CheckError, Checker, Status};
+use crate::config::{self, Config, ConfigError};
+use crate::exit::ExitCode;
+use crate::generate::{self, Case, CaseKind, Contract, ContractError, GenerateError, Options};
+use crate::generate::{Expectation, Expected, Request, CONTENT_TYPE};
+use crate::model::{Auth, Catalogue, ModelError};
+use crate::reference::{self, Reference};
+use crate::replay::{self, Client, ReplayError, Signing};
+use crate::report::{
+    Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
+    SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
+};
+use crate::scenario::{self, codes, CodeSource, Scenario, ScenarioError};
+use crate::target::{self, Fixture, Provisioner, TargetError};
+
+/// Why a run could not be made or finished (a contract failure is a verdict, never this).
+#[derive(Debug, Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    #[error(transparent)]
+    Check(#[from] CheckError),
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("cannot start the reference target: {0}")]
+    Serve(std::io::Error),
+    #[error("--operation {0:?} matches no operation of the schemas")]
+    NoMatch(String),
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            RunError::Model(_)
+            | RunError::Contract(_)
+            | RunError::Scenario(_)
+            | RunError::Generate(_)
+            | RunError::Check(_)
+            | RunError::Config(_)
+            | RunError::NoMatch(_) => ExitCode::BadInput,
+            RunError::Replay(ReplayError::Url(_))
+            | RunError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
+                ExitCode::Usage
+            }
+            RunError::Target(_) | RunError::Report(_) | RunError::Serve(_) => ExitCode::Runtime,
+        }
+    }
+}
+
+/// What to generate and run, as a user selects it.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Names and globs (`Admin*`, `*Password`), each possibly a comma-separated list. Empty:
+    /// every operation that has a pack.
+    pub operations: Vec<String>,
+    /// Every operation of the model; those without a pack get rule cases only.
+    pub all_operations: bool,
+    pub seed: u64,
+    /// Property cases per operation on top of the fixed ones.
+    pub extra: usize,
+    pub schemas: Option<PathBuf>,
+    pub expectations: Option<PathBuf>,
+    pub scenario_dir: Option<PathBuf>,
+    /// Leave out the scenarios and sequences.
+    pub no_scenarios: bool,
+    /// Property-based sequences (0 leaves them out).
+    pub sequences: usize,
+}
+
+/// A selection made ready: the catalogue, the packs, the operations whose stateless cases run,
+/// the scenarios whose operations are all selected, and the sequences.
+pub struct Plan {
+    pub catalogue: &'static Catalogue,
+    pub contract: Contract,
+    /// The operations whose stateless cases are generated.
+    pub operations: Vec<String>,
+    pub scenarios: Vec<Scenario>,
+    pub sequences: scenario::sequence::Config,
+    pub opts: Options,
+}
+
+impl Plan {
+    pub fn new(sel: &Selection) -> Result<Plan, RunError> {
+        let catalogue: &'static Catalogue = match &sel.schemas {
+            // Leaked once per process: the catalogue lives as long as the command.
+            Some(dir) => Box::leak(Box::new(Catalogue::load_dir(dir)?)),
+            None => Catalogue::embedded(),
+        };
+        let contract = match &sel.expectations {
+            Some(dir) => Contract::load_dir(dir, catalogue)?,
+            None => Contract::embedded(catalogue)?,
+        };
+        let all_scenarios = if sel.no_scenarios {
+            Vec::new()
+        } else {
+            match &sel.scenario_dir {
+                Some(dir) => scenario::data::load_dir(dir, catalogue)?,
+                None => scenario::data::embedded(catalogue)?,
+            }
+        };
+        let (operations, chosen): (Vec<String>, Option<BTreeSet<String>>) = if sel.all_operations {
+            (catalogue.operations.keys().cloned().collect(), None)
+        } else if sel.operations.is_empty() {
+            (contract.operations.keys().cloned().collect(), None)
+        } else {
+            let ops = select(catalogue, &sel.operations)?;
+            let set = ops.iter().cloned().collect();
+            (ops, Some(set))
+        };
+        // A scenario runs when every operation it uses is selected; by default all do.
+        let selected = |op: &str| chosen.as_ref().is_none_or(|c| c.contains(op));
+        let scenarios = all_scenarios
+            .into_iter()
+            .filter(|s| s.steps.iter().all(|st| selected(&st.operation)))
+            .collect();
+        let sequences_on =
+            !sel.no_scenarios && scenario::sequence::OPERATIONS.iter().all(|op| selected(op));
+        Ok(Plan {
+            catalogue,
+            contract,
+            operations,
+            scenarios,
+            sequences: scenario::sequence::Config::new(
+                if sequences_on { sel.sequences } else { 0 },
+                sel.seed,
+            ),
+            opts: Options {
+                seed: sel.seed,
+                extra: sel.extra,
+            },
+        })
+    }
+
+    /// How many stateless cases are planned, and the cases in generation order, built as taken.
+    pub fn cases(&self) -> Result<(usize, impl Iterator<Item = Case> + '_), RunError> {
+        Ok(generate::stream(
+            self.catalogue,
+            &self.contract,
+            &self.operations,
+            self.opts,
+        )?)
+    }
+
+    /// How many stateful verdicts are planned (a shrunk sequence reports fewer).
+    pub fn planned_stateful(&self) -> usize {
+        self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
+            + scenario::sequence::planned(self.sequences.seed, self.sequences.count)
+    }
+
+    /// Every operation the run sends to: the stateless ones, the scenarios' and the sequences'.
+    pub fn used_operations(&self) -> Vec<String> {
+        let mut ops: BTreeSet<String> = self.operations.iter().cloned().collect();
+        for s in &self.scenarios {
+            ops.extend(s.steps.iter().map(|st| st.operation.clone()));
+        }
+        if self.sequences.count > 0 {
+            ops.extend(scenario::sequence::OPERATIONS.map(str::to_owned));
+        }
+        ops.into_iter().collect()
+    }
+
+    /// The request that asks a target whether it has `operation`: its pack's base request, or
+    /// an empty object (a target that has the operation answers that with a validation error, one
+    /// that lacks it with its not-implemented marker all the same).
+    pub fn probe_case(&self, operation: &str) -> Option<Case> {
+        let op = self.catalogue.operation(operation)?;
+        let body = match self.contract.operations.get(operation) {
+            Some(pack) => serde_json::to_string(&pack.base_request).ok()?,
+            None => "{}".to_owned(),
+        };
+        Some(Case {
+            id: generate::stable_id(&["probe", operation]),
+            operation: operation.to_owned(),
+            kind: CaseKind::Valid,
+            label: "probe".into(),
+            member: None,
+            request: Request {
+                target: Some(op.target.clone()),
+                content_type: Some(CONTENT_TYPE.to_owned()),
+                body,
+                signed: op.auth == Auth::Sigv4,
+            },
+            expectation: Expectation::new(Expected::Success, "probe"),
+        })
+    }
+}
+
+/// The operations that `patterns` name, in catalogue order: each pattern a name or a glob
+/// (`*` any run, `?` one character), several patterns to an argument with commas.
+pub fn select(catalogue: &Catalogue, patterns: &[String]) -> Result<Vec<String>, RunError> {
+    let mut wanted = BTreeSet::new();
+    for pattern in patterns.iter().flat_map(|p| p.split(',')).map(str::trim) {
+        if pattern.is_empty() {
+            continue;
+        }
+        let matched: Vec<&String> = catalogue
+            .operations
+            .keys()
+            .filter(|name| glob(pattern, name))
+            .collect();
+        if matched.is_empty() {
+            return Err(if pattern.contains(['*', '?']) {
+                RunError::NoMatch(pattern.to_owned())
+            } else {
+                GenerateError::UnknownOperation(pattern.to_owned()).into()
+            });
+        }
+        wanted.extend(matched.into_iter().cloned());
+    }
+    if wanted.is_empty() {
+        return Err(RunError::NoMatch(patterns.join(",")));
+    }
+    Ok(catalogue
+        .operations
+        .keys()
+        .filter(|k| wanted.contains(*k))
+        .cloned()
+        .collect())
+}
+
+/// Whether `name` matches the glob `pattern` (`*` any run, `?` one character).
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
+}
+
+/// Where requests go and how: the user's words for a target.
+#[derive(Debug, Clone)]
+pub struct TargetSpec {
+    /// `reference`, a profile of the profiles file, or a URL.
+    pub target: String,
+    pub config: Option<PathBuf>,
+    pub allow_live: bool,
+    pub region: Option<String>,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub code_command: Option<String>,
+}
+
+impl Default for TargetSpec {
+    fn default() -> Self {
+        TargetSpec {
+            target: "reference".into(),
+            config: None,
+            allow_live: false,
+            region: None,
+            concurrency: 8,
+            timeout: Duration::from_secs(10),
+            code_command: None,
+        }
+    }
+}
+
+/// A started target: where it is, what the profile says about it, and the in-process server to
+/// stop afterwards.
+pub struct Target {
+    /// `reference`, the profile name, or the URL: what reports call the target.
+    pub name: String,
+    pub url: String,
+    server: Option<reference::ServerHandle>,
+    /// The embedded target itself, for its in-process code source.
+    reference: Option<Arc<Reference>>,
+    /// What snapshots record as the target's version.
+    pub version: Option<String>,
+    signing: Signing,
+    reset: Option<String>,
+    /// Error identities by which the target says it does not implement something.
+    pub not_implemented: Vec<String>,
+    code_source: Option<config::CodeSource>,
+    spec: TargetSpec,
+}
+
+impl Target {
+    /// Starts the embedded target, or resolves a URL or profile (checking the live guard).
+    pub async fn start(spec: &TargetSpec, cat: &'static Catalogue) -> Result<Target, RunError> {
+        let region = |profile: Option<&str>| {
+            spec.region
+                .clone()
+                .or(profile.map(str::to_owned))
+                .unwrap_or_else(|| "us-east-1".to_owned())
+        };
+        let bare = |name: String, url: String| Target {
+            name,
+            url,
+            server: None,
+            reference: None,
+            version: None,
+            signing: Signing::test_credentials(&region(None)),
+            reset: None,
+            not_implemented: Vec::new(),
+            code_source: None,
+            spec: spec.clone(),
+        };
+        if spec.target == "reference" {
+            let r = Arc::new(Reference::new(cat));
+            let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
+                .map_err(RunError::Serve)?;
+            let url = format!("http://{}", server.addr);
+            return Ok(Target {
+                server: Some(server),
+                reference: Some(r),
+                version: Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
+                ..bare("reference".into(), url)
+            });
+        }
+        if spec.target.contains("://") {
+            target::check_url(&spec.target, spec.allow_live)?;
+            return Ok(bare(spec.target.clone(), spec.target.clone()));
+        }
+        let (config, file) = Config::load(spec.config.as_deref())?;
+        let p = config.profile(&spec.target, &file)?;
+        target::check_url(&p.url, spec.allow_live)?;
+        let mut signing = Signing::test_credentials(&region(Some(&p.region)));
+        if let (Some(ak), Some(sk)) = (&p.access_key, &p.secret_key) {
+            signing.access_key = ak.clone();
+            signing.secret_key = sk.clone();
+        }
+        Ok(Target {
+            version: p.version.clone(),
+            signing,
+            reset: p.reset.clone(),
+            not_implemented: p.not_implemented.clone(),
+            code_source: p.code_source.clone(),
+            ..bare(spec.target.clone(), p.url.clone())
+        })
+    }
+
+    pub fn client(&self) -> Result<Client, RunError> {
+        Ok(Client::new(
+            &self.url,
+            replay::Config {
+                concurrency: self.spec.concurrency.max(1),
+                timeout: self.spec.timeout.max(Duration::from_millis(1)),
+                signing: self.signing.clone(),
+            },
+        )?)
+    }
+
+    /// Resets the target's state where its profile says how (moto's `/moto-api/reset`).
+    pub async fn reset(&self, client: &Client) -> Result<(), RunError> {
+        if let Some(path) = &self.reset {
+            target::reset(client, path).await?;
+        }
+        Ok(())
+    }
+
+    /// Provisions the fixture, after resetting the target where its profile says how.
+    pub async fn provision(&self, client: &Client, seed: u64) -> Result<Fixture, RunError> {
+        self.reset(client).await?;
+        Ok(Provisioner::new(client)
+            .provision(&format!("s{seed}"))
+            .await?)
+    }
+
+    /// How the scenarios learn a code here: `--code-command`, else the reference itself, else
+    /// the profile's `code_source`; `None` when the target gives no way.
+    pub fn codes(&self) -> Option<Box<dyn CodeSource>> {
+        if let Some(cmd) = &self.spec.code_command {
+            return Some(Box::new(codes::CodeCommand::new(cmd)));
+        }
+        if let Some(r) = &self.reference {
+            return Some(Box::new(codes::InProcess(r.clone())));
+        }
+        self.code_source.as_ref().map(codes::from_config)
+    }
+
+    pub async fn stop(self) {
+        if let Some(s) = self.server {
+            s.shutdown().await;
+        }
+    }
+}
+
+/// Asks the target once per operation whether it has it: the operations whose probe was
+/// answered with a not-implemented marker, with the reason. A probe that gets no answer at all
+/// decides nothing (the cases will say what is wrong).
+pub async fn probe(
+    plan: &Plan,
+    client: &Client,
+    checker: &Checker,
+    fixture: &Fixture,
+    operations: &[String],
+) -> HashMap<String, String> {
+    let probes: Vec<Case> = operations
+        .iter()
+        .filter_map(|op| plan.probe_case(op))
+        .collect();
+    let mut lacking = HashMap::new();
+    client
+        .run(&probes, fixture, |case, exchange| {
+            if let Ok(resp) = &exchange.result {
+                if let Some(why) = checker.not_implemented_answer(
+                    &case.operation,
+                    case.request.target.as_deref(),
+                    resp,
+                ) {
+                    lacking.insert(case.operation.clone(), why);
+                }
+            }
+        })
+        .await;
+    lacking
+}
+
+/// How a run reports.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub report_dir: PathBuf,
+    /// No progress bar (the summary is still printed).
+    pub quiet: bool,
+    pub snapshot: Option<PathBuf>,
+    /// With a snapshot directory: rewrite instead of comparing.
+    pub update: bool,
+    /// Any skip fails the run, and a missing snapshot baseline is not recorded but fails.
+    pub fail_on_skip: bool,
+    /// Running in CI (`CI=true`): a missing snapshot baseline fails, as with `fail_on_skip`.
+    pub ci: bool,
+}
+
+/// What a run ended with.
+pub struct RunOutcome {
+    pub summary: Summary,
+    pub snapshot: Option<SnapshotOutcome>,
+    /// The operations the target lacks (their cases are skips), by name.
+    pub lacking: Vec<String>,
+    /// The operations the run sent to, the lacking ones included.
+    pub checked: Vec<String>,
+    pub exit: ExitCode,
+}
+
+/// Runs a plan against a started target: provisions, probes, sends the stateless cases, then
+/// the scenarios and sequences, and writes every report. Stops nothing: the caller stops the
+/// target.
+pub async fn run(
+    plan: &Plan,
+    target: &Target,
+    options: &RunOptions,
+) -> Result<RunOutcome, RunError> {
+    let cat = plan.catalogue;
+    let (planned, cases) = plan.cases()?;
+    // The selected operations' schemas now, so a broken one stops the run before its first
+    // request; a scenario step's other operations compile when first checked.
+    let checker = Checker::lazy(cat);
+    checker.compile(&plan.operations)?;
+    let checker = checker.with_not_implemented(target.not_implemented.clone());
+    let client = target.client()?;
+    let version = target
+        .version
+        .as_deref()
+        .map_or(String::new(), |v| format!(" ({v})"));
+    eprintln!(
+        "target {}{version} at {}: {} cases, {} stateful steps, seed {}",
+        target.name,
+        target.url,
+        planned,
+        plan.planned_stateful(),
+        plan.opts.seed
+    );
+    let fixture = target.provision(&client, plan.opts.seed).await?;
+    let checker = checker.with_secrets(fixture.secrets());
+    let used = plan.used_operations();
+    let lacking = probe(plan, &client, &checker, &fixture, &used).await;
+    let checker = &checker.with_lacking(lacking);
+    let provisioner = Provisioner::new(&client);
+
+    let mut reporter = Reporter::new();
+    let json = JsonReport::new(&options.report_dir);
+    // The same verdicts as report.json's, kept once.
+    let junit = JunitReport::beside(&options.report_dir, &json);
+    reporter
+        .add(
+            Terminal::stdout()
+                .quiet(options.quiet)
+                .show_result(options.snapshot.is_none())
+                .fail_on_skip(options.fail_on_skip),
+        )
+        .add(json)
+        .add(junit)
+        .add(MarkdownReport::new(&options.report_dir));
+    let snapshot = options.snapshot.as_ref().map(|dir| {
+        let mode = if options.update {
+            SnapshotMode::Update
+        } else {
+            SnapshotMode::Compare
+        };
+        let sink = SnapshotSink::new(dir, mode, Normaliser::for_fixture(&fixture))
+            .strict(options.fail_on_skip || options.ci);
+        let handle = sink.handle();
+        reporter.add(sink);
+        handle
+    });
+    reporter.event(&Event::Started(RunInfo {
+        harness_version: env!("CARGO_PKG_VERSION").to_owned(),
+        target: target.name.clone(),
+        target_version: target.version.clone(),
+        seed: plan.opts.seed,
+        operations: plan.operations.clone(),
+        cases: planned + plan.planned_stateful(),
+        started: now_rfc3339(),
+        not_implemented: checker.lacking(),
+    }));
+    let t0 = Instant::now();
+    // A lacking operation's cases are skips without a request: the probe already asked. The
+    // case stream and the answers both report, one at a time (the client takes turns).
+    let shared = RefCell::new(reporter);
+    let cases = cases.filter_map(|case| match checker.lacks_case(&case) {
+        None => Some(case),
+        Some(why) => {
+            shared.borrow_mut().event(&Event::Finished(unjudged(
+                &case,
+                Status::Skip,
+                format!("target does not implement {why}"),
+            )));
+            None
+        }
+    });
+    client
+        .run(cases, &fixture, |case, exchange| {
+            let verdict = checker.check(case, &exchange);
+            shared.borrow_mut().event(&Event::Finished(verdict));
+        })
+        .await;
+    let mut reporter = shared.into_inner();
+    let codes = target.codes();
+    let tag = format!("s{}", plan.opts.seed);
+    let env = scenario::Env {
+        catalogue: cat,
+        client: &client,
+        checker,
+        fixture: &fixture,
+        codes: codes.as_deref(),
+        tag: &tag,
+    };
+    scenario::run_all(&env, &plan.scenarios, target.spec.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
+    scenario::sequence::run_all(&env, plan.sequences, target.spec.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
+    reporter.event(&Event::Done {
+        elapsed: t0.elapsed(),
+    });
+    let cleanup = provisioner.cleanup(&fixture).await;
+    let summary = reporter.finish()?;
+    if let Err(e) = cleanup {
+        // The verdicts stand; a pool left behind is worth a warning, not a lost result.
+        eprintln!("warning: cleanup: {e}");
+    }
+    eprintln!(
+        "reports: {}, {} and {}",
+        options.report_dir.join(crate::report::JSON_FILE).display(),
+        options.report_dir.join(crate::report::JUNIT_FILE).display(),
+        options
+            .report_dir
+            .join(crate::report::MARKDOWN_FILE)
+            .display()
+    );
+    let snapshot = snapshot.and_then(|h| h.take());
+    let exit = match &snapshot {
+        Some(outcome) => outcome.exit_code(),
+        None => summary.exit_code_with(options.fail_on_skip),
+    };
+    Ok(RunOutcome {
+        summary,
+        snapshot,
+        lacking: checker.lacking(),
+        checked: used,
+        exit,
+    })
+}
+
+/// UTC now as RFC 3339, without a date-time dependency for one line.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("Admin*", "AdminCreateUser"));
+        assert!(glob("*Password", "ForgotPassword"));
+        assert!(glob("*Forgot*", "ConfirmForgotPassword"));
+        assert!(glob("?orgotPassword", "ForgotPassword"));
+        assert!(glob("ForgotPassword", "ForgotPassword"));
+        assert!(!glob("ForgotPassword", "ConfirmForgotPassword"));
+        assert!(!glob("Admin*", "ListUsers"));
+        assert!(glob("*", ""));
+        assert!(!glob("a*b", "ac"));
+    }
+
+    #[test]
+    fn selection_takes_names_globs_and_lists() {
+        let cat = Catalogue::embedded();
+        let ops = select(cat, &["ForgotPassword,*ForgotPassword".into()]).unwrap();
+        assert_eq!(ops, ["ConfirmForgotPassword", "ForgotPassword"]);
+        let admin = select(cat, &["Admin*".into()]).unwrap();
+        assert!(admin.len() > 20 && admin.iter().all(|o| o.starts_with("Admin")));
+        assert!(matches!(
+            select(cat, &["Nope*".into()]),
+            Err(RunError::NoMatch(_))
+        ));
+        assert!(matches!(
+            select(cat, &["NoSuchOperation".into()]),
+            Err(RunError::Generate(GenerateError::UnknownOperation(_)))
+        ));
+    }
+}

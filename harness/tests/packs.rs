@@ -1,0 +1,381 @@
+//! Operation packs as a user adds them: a pack file in a directory, no code change, and honest
+//! skips on a target that lacks operations.
+
+mod common;
+
+use std::path::Path;
+
+use common::{code, cognate, mount_provisioning, text};
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The embedded expectations, copied into `dir`, plus `extra` files.
+fn expectations_with(dir: &Path, extra: &[(&str, &str)]) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/expectations");
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    for (name, body) in extra {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+}
+
+fn report(dir: &Path) -> Value {
+    let bytes = std::fs::read(dir.join("report.json")).expect("report.json written");
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn verdicts<'a>(report: &'a Value, operation: &str) -> Vec<&'a Value> {
+    report["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["operation"] == operation)
+        .collect()
+}
+
+fn check<'a>(verdict: &'a Value, name: &str) -> Option<&'a Value> {
+    verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+}
+
+/// A pack for an operation the default suite does not cover, written as a user would.
+const ADMIN_GET_USER: &str = r#"
+operation = "AdminGetUser"
+
+[base]
+request = { UserPoolId = "{{cognate:pool}}", Username = "{{cognate:user.email}}" }
+outcome = "success"
+output = { "/Enabled" = true, "/UserStatus" = "CONFIRMED" }
+output_matches = { "/Username" = "^cognate-" }
+evidence = "a test pack: AdminGetUser of a confirmed user (conf. C)"
+
+[members.UserPoolId]
+exceptions = ["ResourceNotFoundException"]
+message = "User pool <id> does not exist."
+evidence = "§4 unknown user pool (admin operations) (conf. B)"
+
+[members.Username]
+exceptions = ["UserNotFoundException"]
+message = "User does not exist."
+evidence = "§4 generic user not found (conf. A)"
+
+[[cases]]
+label = "unknown user"
+request = { UserPoolId = "{{cognate:pool}}", Username = "cognate-no-such-user" }
+exceptions = ["UserNotFoundException"]
+message = "User does not exist."
+evidence = "§4 generic user not found (conf. A)"
+
+[[cases]]
+label = "unknown user, a form the target does not use (grade C: reported)"
+request = { UserPoolId = "{{cognate:pool}}", Username = "cognate-no-such-user-2" }
+exceptions = ["UserNotFoundException"]
+message = "No user <name> here."
+evidence = "an inferred form (conf. C)"
+"#;
+
+#[test]
+fn a_pack_in_a_directory_adds_an_operation_without_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expectations");
+    expectations_with(&exp, &[("AdminGetUser.toml", ADMIN_GET_USER)]);
+    let reports = dir.path().join("reports");
+    let out = cognate(&[
+        "run",
+        "--quiet",
+        "--no-scenarios",
+        "--expectations",
+        exp.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let r = report(&reports);
+    // The default selection is every operation with a pack: the new one among them.
+    let ops: Vec<&str> = r["run"]["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        ["AdminGetUser", "ConfirmForgotPassword", "ForgotPassword"]
+    );
+    let vs = verdicts(&r, "AdminGetUser");
+    let groups: std::collections::BTreeSet<&str> =
+        vs.iter().map(|v| v["group"].as_str().unwrap()).collect();
+    for g in ["valid", "contract", "pattern_mismatch", "missing_required"] {
+        assert!(groups.contains(g), "no {g} case: {groups:?}");
+    }
+    assert!(vs.iter().all(|v| v["status"] == "pass"), "{vs:#?}");
+    let base = vs.iter().find(|v| v["label"] == "base request").unwrap();
+    assert_eq!(check(base, "output").unwrap()["result"], "pass");
+    let unknown = vs.iter().find(|v| v["label"] == "unknown user").unwrap();
+    assert_eq!(check(unknown, "message").unwrap()["result"], "pass");
+    // A grade-C form that differs is reported beside the answer, not failed.
+    let inferred = vs
+        .iter()
+        .find(|v| {
+            v["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("unknown user, a form")
+        })
+        .unwrap();
+    let m = check(inferred, "message").unwrap();
+    assert_eq!(m["result"], "skip");
+    assert!(
+        m["reason"]
+            .as_str()
+            .unwrap()
+            .contains("No user <name> here."),
+        "{m}"
+    );
+    // A valid Username variant is another user: the member row's outcome and message form.
+    let variant = vs
+        .iter()
+        .find(|v| v["group"] == "valid" && v["label"].as_str().unwrap().starts_with("Username"))
+        .unwrap();
+    assert_eq!(variant["expected"], "UserNotFoundException (400)");
+    assert_eq!(check(variant, "message").unwrap()["result"], "pass");
+}
+
+#[test]
+fn a_message_form_graded_a_that_differs_fails_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expectations");
+    let pack = ADMIN_GET_USER.replace(
+        "message = \"User does not exist.\"\nevidence = \"§4 generic user not found (conf. A)\"\n\n[[cases]]\nlabel = \"unknown user\"",
+        "message = \"User does not exist.\"\nevidence = \"§4 generic user not found (conf. A)\"\n\n[[cases]]\nlabel = \"unknown user, wrong form\"",
+    );
+    let pack = pack.replacen(
+        "label = \"unknown user, wrong form\"\nrequest = { UserPoolId = \"{{cognate:pool}}\", Username = \"cognate-no-such-user\" }\nexceptions = [\"UserNotFoundException\"]\nmessage = \"User does not exist.\"",
+        "label = \"unknown user, wrong form\"\nrequest = { UserPoolId = \"{{cognate:pool}}\", Username = \"cognate-no-such-user\" }\nexceptions = [\"UserNotFoundException\"]\nmessage = \"User <name> is unknown.\"",
+        1,
+    );
+    assert!(pack.contains("User <name> is unknown."), "{pack}");
+    expectations_with(&exp, &[("AdminGetUser.toml", &pack)]);
+    let reports = dir.path().join("reports");
+    let out = cognate(&[
+        "run",
+        "--quiet",
+        "--no-scenarios",
+        "--operation",
+        "AdminGetUser",
+        "--expectations",
+        exp.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 4, "{}", text(&out));
+    let r = report(&reports);
+    let vs = verdicts(&r, "AdminGetUser");
+    let wrong = vs
+        .iter()
+        .find(|v| v["label"] == "unknown user, wrong form")
+        .unwrap();
+    assert_eq!(wrong["status"], "fail");
+    let m = check(wrong, "message").unwrap();
+    assert_eq!(m["result"], "fail");
+    assert!(
+        m["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the AWS form (grade A): User <name> is unknown."),
+        "{m}"
+    );
+    let failing: Vec<_> = vs.iter().filter(|v| v["status"] != "pass").collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+}
+
+#[test]
+fn a_pack_with_an_unknown_field_or_member_value_row_error_is_refused_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expectations");
+    let typo = ADMIN_GET_USER.replace("output_matches", "output_matchs");
+    expectations_with(&exp, &[("AdminGetUser.toml", &typo)]);
+    let out = cognate(&["cases", "--expectations", exp.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("AdminGetUser.toml"), "{err}");
+    assert!(err.contains("output_matchs"), "{err}");
+
+    let bad_value = format!(
+        "{ADMIN_GET_USER}\n[members.UserPoolId.values.x]\nexceptions = [\"NoSuchException\"]\nevidence = \"e (conf. C)\"\n"
+    );
+    expectations_with(&exp, &[("AdminGetUser.toml", &bad_value)]);
+    let out = cognate(&["cases", "--expectations", exp.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[members.UserPoolId.values.x]") && err.contains("NoSuchException"),
+        "{err}"
+    );
+}
+
+/// A target that provisions, then answers 501 NotImplementedException to everything else.
+async fn implements_nothing() -> MockServer {
+    let server = MockServer::start().await;
+    mount_provisioning(&server, "mock-secret-0000").await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(501)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .insert_header("x-amzn-errortype", "NotImplementedException")
+                .set_body_string(
+                    r#"{"__type":"NotImplementedException","message":"not implemented here"}"#,
+                ),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_that_implements_nothing_gets_skips_and_fails_only_routing_cases() {
+    let server = implements_nothing().await;
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let (uri, rep) = (server.uri(), reports.clone());
+    let run = move |extra: &'static [&'static str]| {
+        let (uri, rep) = (uri.clone(), rep.clone());
+        move || {
+            let mut args = vec![
+                "run",
+                "--quiet",
+                "--target",
+                &uri,
+                "--report-dir",
+                rep.to_str().unwrap(),
+            ];
+            args.extend_from_slice(extra);
+            cognate(&args)
+        }
+    };
+    let out = tokio::task::spawn_blocking(run(&[])).await.unwrap();
+    let shown = text(&out);
+    // The unknown-operation cases fail: a 501 is not UnknownOperationException.
+    assert_eq!(code(&out), 4, "{shown}");
+    assert!(
+        shown.contains("operations: 0 checked, 3 not implemented by the target (skipped): ConfirmForgotPassword, ForgotPassword, InitiateAuth"),
+        "{shown}"
+    );
+    let r = report(&reports);
+    assert_eq!(
+        r["run"]["not_implemented"],
+        serde_json::json!(["ConfirmForgotPassword", "ForgotPassword", "InitiateAuth"])
+    );
+    let all = r["verdicts"].as_array().unwrap();
+    assert!(all.iter().all(|v| v["status"] != "pass"), "nothing passes");
+    for v in all {
+        let routing = matches!(
+            v["group"].as_str().unwrap(),
+            "unknown_operation" | "missing_target"
+        );
+        if routing {
+            assert_eq!(v["status"], "fail", "{v}");
+        } else {
+            assert_eq!(v["status"], "skip", "{v}");
+            assert!(
+                v["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("target does not implement"),
+                "{v}"
+            );
+        }
+    }
+    assert!(all.iter().any(|v| v["group"] == "unknown_operation"));
+    assert!(all.iter().any(|v| v["group"] == "scenario"));
+
+    // Only the skips are left with --operation on cases that route by the real target alone:
+    // --fail-on-skip turns them into a failing run.
+    let out = tokio::task::spawn_blocking(run(&["--fail-on-skip"]))
+        .await
+        .unwrap();
+    assert_ne!(code(&out), 0, "{}", text(&out));
+}
+
+/// Within an operation the target has, an answer that says "not implemented" is a failure with
+/// the target's words, not a skip.
+#[tokio::test(flavor = "multi_thread")]
+async fn not_implemented_inside_an_implemented_operation_is_a_failure() {
+    let server = MockServer::start().await;
+    mount_provisioning(&server, "mock-secret-0000").await;
+    // The probe (the pack's base request, for user.email) is answered; every other request
+    // gets cognito-local's marker.
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_string_contains("cognate-email-"))
+        .and(wiremock::matchers::body_string_contains("\"ClientId\""))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_string(r#"{"CodeDeliveryDetails":{"DeliveryMedium":"EMAIL"}}"#),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_string(
+                    r#"{"code":"CognitoLocal#Unsupported","message":"Cognito Local unsupported feature: this one"}"#,
+                ),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cognate.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[targets.partial]\nurl = \"{}\"\nnot_implemented = [\"CognitoLocal#Unsupported\"]\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let (cfg_s, rep_s) = (
+        cfg.to_str().unwrap().to_owned(),
+        reports.to_str().unwrap().to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        cognate(&[
+            "run",
+            "--quiet",
+            "--no-scenarios",
+            "--operation",
+            "ForgotPassword",
+            "--config",
+            &cfg_s,
+            "--target",
+            "partial",
+            "--report-dir",
+            &rep_s,
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code(&out), 4, "{}", text(&out));
+    let r = report(&reports);
+    assert!(r["run"].get("not_implemented").is_none(), "{}", r["run"]);
+    let vs = verdicts(&r, "ForgotPassword");
+    assert!(vs.iter().all(|v| v["status"] != "skip"), "no skips");
+    let unsupported = vs
+        .iter()
+        .find(|v| v["label"] == "unknown user, LEGACY client")
+        .unwrap();
+    assert_eq!(unsupported["status"], "fail");
+    assert_eq!(
+        unsupported["reason"],
+        "target does not support: Cognito Local unsupported feature: this one"
+    );
+}
