@@ -679,9 +679,7 @@ fn message(ctx: &Context, expectation: &Expectation) -> Option<CheckResult> {
     let grade = expectation.grade();
     let differs = |got: String| {
         if grade == Grade::C {
-            CheckOutcome::Skip(format!(
-                "{got}; the AWS form (grade C, inferred, not failed): {form}"
-            ))
+            CheckOutcome::Skip(format!("{got}; {INFERRED_FORM}: {form}"))
         } else {
             CheckOutcome::Fail(format!(
                 "{got}; the AWS form (grade {}): {form}",
@@ -709,6 +707,10 @@ fn message(ctx: &Context, expectation: &Expectation) -> Option<CheckResult> {
         outcome,
     })
 }
+
+/// How a `message` check's skip names a grade-C form that differs from the answer: reported
+/// beside it (snapshots show it as a note), never failed.
+pub const INFERRED_FORM: &str = "the AWS form (grade C, inferred, not failed)";
 
 /// Whether `text` is in the message form `form`: literal text, each `<token>` (letters, digits,
 /// `.`, `_`, `-`, `:`) standing for a non-empty run of any characters.

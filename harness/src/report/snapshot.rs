@@ -41,7 +41,7 @@ use std::sync::{Arc, Mutex};
 use similar::{ChangeTag, DiffTag, TextDiff};
 
 use super::{one_line, write_file, Counts, Event, Normaliser, ReportError, RunInfo, Sink};
-use crate::check::{CheckName, CheckOutcome, Status, Verdict};
+use crate::check::{CheckName, CheckOutcome, Status, Verdict, INFERRED_FORM};
 use crate::exit::ExitCode;
 
 /// The `format` in a snapshot header; bumped on any change to the file layout.
@@ -106,7 +106,7 @@ pub fn case_block(v: &Verdict, n: &Normaliser) -> String {
             }
             // A grade-C message form that differs: reported beside the answer, not failed.
             CheckOutcome::Skip(why)
-                if c.check == CheckName::Message && v.status != Status::Skip =>
+                if c.check == CheckName::Message && why.contains(INFERRED_FORM) =>
             {
                 let _ = writeln!(b, "  note      {}: {}", c.check.as_str(), n.normalise(why));
             }
