@@ -603,7 +603,8 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
                 .map(|o| (*o).to_owned())
                 .collect(),
         };
-        let lacking = session::probe(&plan, &client, &checker, &fixture, &used).await;
+        let lacking =
+            session::probe(&plan, &started, &client, &checker, &fixture, &used).await;
         let checker = checker.with_lacking(lacking);
         let codes = started.codes();
         let tag = format!("s{}", a.selection.seed);

@@ -72,6 +72,10 @@ pub struct Profile {
     /// Error identities by which the target says it does not implement an operation.
     #[serde(default)]
     pub not_implemented: Vec<String>,
+    /// The operations the target implements, where it cannot say so itself (moto answers an
+    /// operation it lacks with a 500 HTML page, the same as a crash): any other operation is
+    /// one it lacks. Absent: only the probes decide.
+    pub implements: Option<Vec<String>>,
     pub code_source: Option<CodeSource>,
     /// Whether the target is outside loopback by design (a live service): then `--allow-live`
     /// is still required on the command line; the profile only documents it.

@@ -308,6 +308,8 @@ pub struct Target {
     reset: Option<String>,
     /// Error identities by which the target says it does not implement something.
     pub not_implemented: Vec<String>,
+    /// The profile's list of the operations the target implements, if it has one.
+    implements: Option<Vec<String>>,
     code_source: Option<config::CodeSource>,
     spec: TargetSpec,
 }
@@ -330,6 +332,7 @@ impl Target {
             signing: Signing::test_credentials(&region(None)),
             reset: None,
             not_implemented: Vec::new(),
+            implements: None,
             code_source: None,
             spec: spec.clone(),
         };
@@ -362,6 +365,7 @@ impl Target {
             signing,
             reset: p.reset.clone(),
             not_implemented: p.not_implemented.clone(),
+            implements: p.implements.clone(),
             code_source: p.code_source.clone(),
             ..bare(spec.target.clone(), p.url.clone())
         })
@@ -415,19 +419,34 @@ impl Target {
 
 /// Asks the target once per operation whether it has it: the operations whose probe was
 /// answered with a not-implemented marker, with the reason. A probe that gets no answer at all
-/// decides nothing (the cases will say what is wrong).
+/// decides nothing (the cases will say what is wrong). An operation missing from the profile's
+/// `implements` list is lacking without a probe.
 pub async fn probe(
     plan: &Plan,
+    target: &Target,
     client: &Client,
     checker: &Checker,
     fixture: &Fixture,
     operations: &[String],
 ) -> HashMap<String, String> {
+    let mut lacking = HashMap::new();
+    let listed = |op: &String| {
+        target
+            .implements
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|o| o == op))
+    };
+    for op in operations.iter().filter(|op| !listed(op)) {
+        lacking.insert(
+            op.clone(),
+            format!("{op}: not in the profile's list of implemented operations"),
+        );
+    }
     let probes: Vec<Case> = operations
         .iter()
+        .filter(|op| listed(op))
         .filter_map(|op| plan.probe_case(op))
         .collect();
-    let mut lacking = HashMap::new();
     client
         .run(&probes, fixture, |case, exchange| {
             if let Ok(resp) = &exchange.result {
@@ -501,7 +520,7 @@ pub async fn run(
     let fixture = target.provision(&client, plan.opts.seed).await?;
     let checker = checker.with_secrets(fixture.secrets());
     let used = plan.used_operations();
-    let lacking = probe(plan, &client, &checker, &fixture, &used).await;
+    let lacking = probe(plan, target, &client, &checker, &fixture, &used).await;
     let checker = &checker.with_lacking(lacking);
     let provisioner = Provisioner::new(&client);
 

@@ -379,3 +379,75 @@ async fn not_implemented_inside_an_implemented_operation_is_a_failure() {
         "target does not support: Cognito Local unsupported feature: this one"
     );
 }
+
+/// A profile's `implements` list (for a target such as moto, whose answer to an operation it lacks
+/// is the same 500 as a crash): an operation outside it is lacking without a probe, and the
+/// listed ones are judged, a 500 there failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_profile_list_of_implemented_operations_decides_the_rest() {
+    let server = MockServer::start().await;
+    mount_provisioning(&server, "mock-secret-0000").await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("content-type", "text/html")
+                .set_body_string("<h1>Internal Server Error</h1>"),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cognate.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[targets.listed]\nurl = \"{}\"\nimplements = [\"ForgotPassword\"]\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let reports = dir.path().join("reports");
+    let (cfg_s, rep_s) = (
+        cfg.to_str().unwrap().to_owned(),
+        reports.to_str().unwrap().to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        cognate(&[
+            "run",
+            "--quiet",
+            "--operation",
+            "ForgotPassword,GetUser",
+            "--config",
+            &cfg_s,
+            "--target",
+            "listed",
+            "--report-dir",
+            &rep_s,
+        ])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code(&out), 4, "{}", text(&out));
+    let r = report(&reports);
+    assert_eq!(r["run"]["not_implemented"], serde_json::json!(["GetUser"]));
+    for v in verdicts(&r, "GetUser") {
+        let routing = matches!(
+            v["group"].as_str().unwrap(),
+            "unknown_operation" | "missing_target"
+        );
+        if !routing {
+            assert_eq!(v["status"], "skip", "{v}");
+            assert!(
+                v["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not in the profile's list of implemented operations"),
+                "{v}"
+            );
+        }
+    }
+    let fp = verdicts(&r, "ForgotPassword");
+    assert!(
+        !fp.is_empty() && fp.iter().all(|v| v["status"] == "fail"),
+        "a 500 fails"
+    );
+}
