@@ -22,7 +22,7 @@
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 use cognate::model::Catalogue;
-use cognate::reference::{RawRequest, CONTENT_TYPE};
+use cognate::reference::{RawRequest, JSON_1_1};
 
 /// The SigV4-shaped Authorization header the reference accepts (it checks the form only).
 pub const SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=0";
@@ -30,7 +30,7 @@ pub const SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-eas
 pub const METHODS: &[&str] = &["POST", "GET", "PUT", "post", "OPTIONS", ""];
 
 pub const CONTENT_TYPES: &[Option<&str>] = &[
-    Some(CONTENT_TYPE),
+    Some(JSON_1_1),
     Some("application/x-amz-json-1.0"),
     None,
     Some("application/json"),

@@ -11,7 +11,8 @@ use thiserror::Error;
 use crate::check::{CheckError, Checker};
 use crate::config::ConfigError;
 use crate::exit::ExitCode;
-use crate::generate::{Case, ContractError, GenerateError};
+use crate::files::DataError;
+use crate::generate::{Case, GenerateError};
 use crate::model::{import, Catalogue, ModelError, Operation};
 use crate::netfuzz::{self, NetFuzzError};
 use crate::reference::{self, Reference};
@@ -19,7 +20,7 @@ use crate::replay::ReplayError;
 use crate::report::{
     conformance_markdown, NamedReport, ReportError, ReportFile, SnapshotOutcome, Summary,
 };
-use crate::scenario::{self, codes, Scenario, ScenarioError};
+use crate::scenario::{self, codes, Scenario};
 use crate::session::{self, Plan, RunError, RunOptions, Target, TargetSpec};
 use crate::target::{Provisioner, TargetError};
 
@@ -315,9 +316,7 @@ pub enum CliError {
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
+    Data(#[from] DataError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
@@ -369,8 +368,7 @@ impl CliError {
         match self {
             CliError::Run(e) => e.exit_code(),
             CliError::Model(_)
-            | CliError::Contract(_)
-            | CliError::Scenario(_)
+            | CliError::Data(_)
             | CliError::Generate(_)
             | CliError::Check(_)
             | CliError::Import { .. }

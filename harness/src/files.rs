@@ -4,6 +4,52 @@
 
 use std::path::{Path, PathBuf};
 
+/// Why a data file (a pack, a scenario file) cannot be used: it cannot be read, it is not TOML
+/// (the message carries the line and column), or a row of it is invalid (`place` names the
+/// scenario and step, or the row, where there is one). The one error type of the data files.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Toml {
+        path: String,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("{path}: {place}{reason}")]
+    Invalid {
+        path: String,
+        /// `scenario "x", step "y": `, or empty for the file as a whole.
+        place: String,
+        reason: String,
+    },
+}
+
+impl DataError {
+    /// An invalid file, with no place inside it.
+    pub fn invalid(path: impl Into<String>, reason: impl Into<String>) -> DataError {
+        DataError::Invalid {
+            path: path.into(),
+            place: String::new(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<ReadError> for DataError {
+    fn from(e: ReadError) -> DataError {
+        DataError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 /// The path that could not be read, and why.
 #[derive(Debug)]
 pub struct ReadError {

@@ -14,8 +14,9 @@ use thiserror::Error;
 use crate::check::{unjudged, CheckError, Checker, Status};
 use crate::config::{self, Config, ConfigError};
 use crate::exit::ExitCode;
-use crate::generate::{self, Case, CaseKind, Contract, ContractError, GenerateError, Options};
-use crate::generate::{Expectation, Expected, Request, CONTENT_TYPE};
+use crate::files::DataError;
+use crate::generate::{self, Case, CaseKind, Contract, GenerateError, Options};
+use crate::generate::{Expectation, Expected, Request, JSON_1_1};
 use crate::model::{Auth, Catalogue, ModelError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
@@ -23,7 +24,7 @@ use crate::report::{
     Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
     SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
 };
-use crate::scenario::{self, codes, CodeSource, Scenario, ScenarioError};
+use crate::scenario::{self, codes, CodeSource, Scenario};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
 /// Why a run could not be made or finished (a contract failure is a verdict, never this).
@@ -32,9 +33,7 @@ pub enum RunError {
     #[error(transparent)]
     Model(#[from] ModelError),
     #[error(transparent)]
-    Contract(#[from] ContractError),
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
+    Data(#[from] DataError),
     #[error(transparent)]
     Generate(#[from] GenerateError),
     #[error(transparent)]
@@ -57,8 +56,7 @@ impl RunError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             RunError::Model(_)
-            | RunError::Contract(_)
-            | RunError::Scenario(_)
+            | RunError::Data(_)
             | RunError::Generate(_)
             | RunError::Check(_)
             | RunError::Config(_)
@@ -201,7 +199,7 @@ impl Plan {
             member: None,
             request: Request {
                 target: Some(op.target.clone()),
-                content_type: Some(CONTENT_TYPE.to_owned()),
+                content_type: Some(JSON_1_1.to_owned()),
                 body,
                 signed: op.auth == Auth::Sigv4,
             },

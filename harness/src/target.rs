@@ -5,17 +5,14 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
-use sha2::Sha256;
 use thiserror::Error;
 
-use crate::generate::{Request, CONTENT_TYPE};
+use crate::generate::Request;
+pub use crate::model::wire::secret_hash;
+use crate::model::wire::{target_of, JSON_1_1};
 use crate::redact;
 use crate::replay::{Client, Fill, NoFill, TransportError};
-
-pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService";
 
 #[derive(Debug, Error)]
 pub enum TargetError {
@@ -97,15 +94,6 @@ pub struct Fixture {
 
 /// The permanent password every confirmed fixture user gets; it satisfies the pool policy.
 pub const USER_PASSWORD: &str = "Cognate-Passw0rd!";
-
-/// `Base64(HMAC-SHA256(key = client secret, message = username + client id))`.
-pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
 
 impl Fixture {
     /// Every secret the fixture holds: the users' password, the client secrets, and the secret
@@ -246,8 +234,8 @@ impl<'a> Provisioner<'a> {
     /// Calls an admin operation and returns its output, or why it could not.
     pub async fn call(&self, operation: &str, input: Value) -> Result<Value, TargetError> {
         let request = Request {
-            target: Some(format!("{TARGET_PREFIX}.{operation}")),
-            content_type: Some(CONTENT_TYPE.to_owned()),
+            target: Some(target_of(operation)),
+            content_type: Some(JSON_1_1.to_owned()),
             body: input.to_string(),
             signed: true,
         };

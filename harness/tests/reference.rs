@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cognate::model::{Auth, Catalogue};
 use cognate::reference::{
-    check_answer, spawn, RawRequest, RawResponse, Reference, CONTENT_TYPE, TARGET_PREFIX,
+    check_answer, spawn, RawRequest, RawResponse, Reference, JSON_1_1, TARGET_PREFIX,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -51,7 +51,7 @@ fn assert_output_valid(op: &str, body: &Value) {
 /// The envelope every error answer has: 400 (or the given status), the awsJson content type,
 /// a request id, and header and body naming the same exception.
 fn assert_error_envelope(res: &RawResponse) -> (String, Option<String>) {
-    assert_eq!(res.header("Content-Type"), Some(CONTENT_TYPE));
+    assert_eq!(res.header("Content-Type"), Some(JSON_1_1));
     assert!(res
         .header("x-amzn-RequestId")
         .is_some_and(|r| r.len() == 36));
@@ -82,7 +82,7 @@ fn ok(r: &Reference, op: &str, body: Value) -> Value {
         res.status,
         String::from_utf8_lossy(&res.body)
     );
-    assert_eq!(res.header("Content-Type"), Some(CONTENT_TYPE));
+    assert_eq!(res.header("Content-Type"), Some(JSON_1_1));
     assert!(res.header("x-amzn-ErrorType").is_none());
     let out = res.json();
     assert!(out.is_object());
@@ -1482,14 +1482,14 @@ async fn serves_over_http_on_loopback() {
         let res = client
             .post(&url)
             .header("X-Amz-Target", format!("{TARGET_PREFIX}ForgotPassword"))
-            .header("Content-Type", CONTENT_TYPE)
+            .header("Content-Type", JSON_1_1)
             .body(r#"{"ClientId":"abc","Username":"alice"}"#)
             .send()
             .await
             .expect("a response");
         assert_eq!(res.status().as_u16(), 400);
         let headers = res.headers().clone();
-        assert_eq!(headers["content-type"], CONTENT_TYPE);
+        assert_eq!(headers["content-type"], JSON_1_1);
         assert_eq!(headers["x-amzn-errortype"], "ResourceNotFoundException:");
         assert_eq!(
             headers["x-amzn-errormessage"],
@@ -1506,7 +1506,7 @@ async fn serves_over_http_on_loopback() {
     let res = client
         .post(&url)
         .header("X-Amz-Target", format!("{TARGET_PREFIX}CreateUserPool"))
-        .header("Content-Type", CONTENT_TYPE)
+        .header("Content-Type", JSON_1_1)
         .header("Authorization", SIGV4)
         .body(r#"{"PoolName":"over-http"}"#)
         .send()
@@ -1577,7 +1577,7 @@ proptest! {
     fn handle_never_panics(
         target in prop::sample::select(targets()),
         content_type in prop::option::of(prop_oneof![
-            Just(CONTENT_TYPE.to_owned()),
+            Just(JSON_1_1.to_owned()),
             Just("application/x-amz-json-1.0".to_owned()),
             Just("application/json".to_owned()),
             ".{0,30}",

@@ -33,8 +33,7 @@ use crate::model::Catalogue;
 use crate::redact;
 use crate::replay::{Exchange, Response};
 
-/// The awsJson1_1 media type (`Content-Type` parameters are ignored).
-pub const JSON_1_1: &str = "application/x-amz-json-1.1";
+pub use crate::model::wire::JSON_1_1;
 
 /// What our reference target (and any target honest about a gap) answers for an operation it
 /// does not implement: HTTP 501 with this identity. Such a verdict is a skip, never a pass.
@@ -573,13 +572,19 @@ fn exception(ctx: &Context, expected: &Expected) -> CheckResult {
     }
 }
 
+/// Whether a `Content-Type` is the awsJson1_1 media type (parameters ignored, case-insensitive):
+/// the envelope's first rule, shared with the network fuzzer's envelope findings.
+pub fn is_json_1_1(content_type: &str) -> bool {
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    media.eq_ignore_ascii_case(JSON_1_1)
+}
+
 fn envelope(ctx: &Context) -> CheckResult {
     let mut problems = Vec::new();
     match ctx.resp.header("content-type") {
         None => problems.push(format!("no content-type, expected {JSON_1_1}")),
         Some(ct) => {
-            let media = ct.split(';').next().unwrap_or_default().trim();
-            if !media.eq_ignore_ascii_case(JSON_1_1) {
+            if !is_json_1_1(ct) {
                 let shown = text::abbreviate(&text::one_line(ct), 80);
                 problems.push(format!("content-type {shown}, expected {JSON_1_1}"));
             }

@@ -6,12 +6,14 @@ use serde_json::Value;
 use crate::redact;
 use crate::replay::Response;
 
-/// `s` with control characters (newlines, tabs, NUL, ...) escaped, so a reason stays one line.
+/// `s` on one line: control characters (newlines, tabs, NUL, escape sequences) written as Rust
+/// escapes, so text that came from a target cannot break a line-based format or a reason, nor
+/// drive a terminal. The one such helper: reports and checks share it.
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
-            out.extend(c.escape_default());
+            out.extend(c.escape_debug());
         } else {
             out.push(c);
         }
@@ -174,7 +176,7 @@ mod tests {
 
     #[test]
     fn one_line_escapes_controls() {
-        assert_eq!(one_line("a\nb\tc\0"), "a\\nb\\tc\\u{0}");
+        assert_eq!(one_line("a\nb\tc\0"), "a\\nb\\tc\\0");
     }
 
     #[test]
@@ -196,7 +198,7 @@ mod tests {
     fn report_body_survives_anything() {
         assert_eq!(report_body::<&str>(b"", None, &[], 160), "(empty)");
         let bin = report_body::<&str>(b"\xff\xfe\x00abc", None, &[], 160);
-        assert_eq!(bin, "\u{fffd}\u{fffd}\\u{0}abc");
+        assert_eq!(bin, "\u{fffd}\u{fffd}\\0abc");
         let huge = vec![b'x'; 10_000_000];
         assert_eq!(
             report_body::<&str>(&huge, None, &[], 160).chars().count(),

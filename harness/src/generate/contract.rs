@@ -7,30 +7,14 @@ use std::path::Path;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use thiserror::Error;
 
 use super::case::{Expectation, Expected, OutputCheck, Rule};
 use crate::model::Catalogue;
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/expectations");
 
-#[derive(Debug, Error)]
-pub enum ContractError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Toml {
-        path: String,
-        #[source]
-        source: toml::de::Error,
-    },
-    #[error("{path}: {reason}")]
-    Invalid { path: String, reason: String },
-}
+/// A pack that cannot be used: the data files' one error type.
+pub type ContractError = crate::files::DataError;
 
 /// The expectations for one operation: its pack.
 #[derive(Debug, Clone)]
@@ -199,11 +183,7 @@ impl Contract {
 
     /// Reads every `*.toml` of a directory.
     pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Contract, ContractError> {
-        let files =
-            crate::files::read_dir_with_ext(dir, "toml").map_err(|e| ContractError::Io {
-                path: e.path,
-                source: e.source,
-            })?;
+        let files = crate::files::read_dir_with_ext(dir, "toml")?;
         Contract::from_files(files, catalogue)
     }
 
@@ -227,19 +207,19 @@ impl Contract {
                 let f: OperationFile = toml::from_str(&text).map_err(toml_err)?;
                 let op = operation_contract(&path, f, catalogue)?;
                 if let Some(earlier) = c.operations.get(&op.operation) {
-                    return Err(ContractError::Invalid {
+                    return Err(ContractError::invalid(
                         path,
-                        reason: format!("{} has a pack already, in {}", op.operation, earlier.file),
-                    });
+                        format!("{} has a pack already, in {}", op.operation, earlier.file),
+                    ));
                 }
                 c.operations.insert(op.operation.clone(), op);
             }
         }
         if let Some(missing) = Rule::ALL.iter().find(|r| !c.rules.contains_key(r)) {
-            return Err(ContractError::Invalid {
-                path: "rules.toml".into(),
-                reason: format!("no expectation for rule {missing}"),
-            });
+            return Err(ContractError::invalid(
+                "rules.toml",
+                format!("no expectation for rule {missing}"),
+            ));
         }
         Ok(c)
     }
@@ -255,10 +235,7 @@ fn operation_contract(
     f: OperationFile,
     catalogue: &Catalogue,
 ) -> Result<OperationContract, ContractError> {
-    let invalid = |reason: String| ContractError::Invalid {
-        path: path.to_owned(),
-        reason,
-    };
+    let invalid = |reason: String| ContractError::invalid(path.to_owned(), reason);
     let op = catalogue
         .operation(&f.operation)
         .ok_or_else(|| invalid(format!("no operation {:?} in the schemas", f.operation)))?;
@@ -325,10 +302,7 @@ fn request(path: &str, row: &Row) -> Result<Option<Map<String, Value>>, Contract
     };
     match serde_json::to_value(t) {
         Ok(Value::Object(m)) => Ok(Some(m)),
-        _ => Err(ContractError::Invalid {
-            path: path.to_owned(),
-            reason: "a request is not a table".into(),
-        }),
+        _ => Err(ContractError::invalid(path, "a request is not a table")),
     }
 }
 
@@ -338,10 +312,7 @@ fn expectation(
     catalogue: &Catalogue,
 ) -> Result<Expectation, ContractError> {
     row.expectation(catalogue)
-        .map_err(|reason| ContractError::Invalid {
-            path: path.to_owned(),
-            reason,
-        })
+        .map_err(|reason| ContractError::invalid(path.to_owned(), reason))
 }
 
 /// The reason of an [`ContractError::Invalid`], or the error's text.

@@ -21,7 +21,7 @@ use thiserror::Error;
 use crate::model::{Auth, Catalogue, Kind, Member, Operation, Shape};
 use values::{Chars, Position};
 
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub use crate::model::wire::JSON_1_1;
 /// Longest value the fixed cases build; longer maxima (blobs of a megabyte) are skipped.
 const LONGEST_VALUE: u64 = 262_144;
 
@@ -209,7 +209,7 @@ impl<'a> Gen<'a> {
     fn request(&self, body: String) -> Request {
         Request {
             target: Some(self.op.target.clone()),
-            content_type: Some(CONTENT_TYPE.to_owned()),
+            content_type: Some(JSON_1_1.to_owned()),
             body,
             signed: self.op.auth == Auth::Sigv4,
         }

@@ -3,6 +3,7 @@
 //! it works from any directory; `--schemas DIR` reads another copy instead.
 
 pub mod import;
+pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

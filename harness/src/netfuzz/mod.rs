@@ -412,9 +412,6 @@ pub struct RunResult {
     pub stopped: Option<String>,
 }
 
-/// The awsJson1_1 media type.
-const JSON_1_1: &str = "application/x-amz-json-1.1";
-
 /// Why an answer to a well-framed request is outside the awsJson1_1 envelope, if it is.
 pub fn envelope_problem(r: &HttpResponse, head: bool) -> Option<String> {
     if r.status != 200 && !(400..500).contains(&r.status) && !not_implemented(r) {
@@ -424,8 +421,7 @@ pub fn envelope_problem(r: &HttpResponse, head: bool) -> Option<String> {
         return None;
     }
     let ct = r.header("content-type").unwrap_or_default();
-    let media = ct.split(';').next().unwrap_or_default().trim();
-    if !media.eq_ignore_ascii_case(JSON_1_1) {
+    if !crate::check::is_json_1_1(ct) {
         return Some(format!("HTTP {} with Content-Type {ct:?}", r.status));
     }
     match serde_json::from_slice::<Value>(&r.body) {
@@ -959,6 +955,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::wire::JSON_1_1;
 
     fn resp(status: u16, ct: &str, body: &str) -> HttpResponse {
         HttpResponse {

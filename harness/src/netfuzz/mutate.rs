@@ -19,8 +19,7 @@ use crate::model::{Auth, Catalogue, Operation};
 /// fuzzer tests request parsers, not authentication, and carries no credentials.
 pub const FAKE_SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDCOGNATEFUZZ00000/20240101/us-east-1/cognito-idp/aws4_request, SignedHeaders=content-type;host;x-amz-target, Signature=0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The awsJson1_1 media type.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub use crate::model::wire::JSON_1_1;
 
 /// One change to a valid request. `member` is a dotted path into the body (`AnalyticsMetadata.
 /// AnalyticsEndpointId`); a member the body lacks is added at that path.
@@ -371,7 +370,7 @@ impl Input {
         let mut headers: Vec<(String, String)> = vec![
             ("Host".into(), endpoint.authority.clone()),
             ("X-Amz-Target".into(), self.target.clone()),
-            ("Content-Type".into(), CONTENT_TYPE.into()),
+            ("Content-Type".into(), JSON_1_1.into()),
         ];
         if self.signed {
             headers.push(("Authorization".into(), FAKE_SIGV4.into()));

@@ -26,14 +26,11 @@ use serde_json::{json, Map, Value};
 
 use crate::model::{Auth, Catalogue};
 
+pub use crate::model::wire::secret_hash;
 pub use server::{spawn, spawn_on_own_thread, ServerHandle, BODY_LIMIT};
-pub use state::secret_hash;
 use validate::Rejection;
 
-/// The awsJson1_1 media type every response carries.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
-/// The `X-Amz-Target` prefix of every cognito-idp operation.
-pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+pub use crate::model::wire::{JSON_1_1, TARGET_PREFIX};
 /// The seed [`Reference::new`] uses, so ids, secrets and codes repeat from run to run.
 pub const DEFAULT_SEED: u64 = 0x0063_6f67_6e61_7465;
 
@@ -54,7 +51,7 @@ impl RawRequest {
             path: "/".into(),
             headers: vec![
                 ("X-Amz-Target".into(), target.into()),
-                ("Content-Type".into(), CONTENT_TYPE.into()),
+                ("Content-Type".into(), JSON_1_1.into()),
             ],
             body: body.into(),
         }
@@ -114,7 +111,7 @@ pub fn check_answer(
     if !matches!(res.status, 200 | 400 | 501) {
         return Err(format!("status {}", res.status));
     }
-    if res.header("Content-Type") != Some(CONTENT_TYPE) {
+    if res.header("Content-Type") != Some(JSON_1_1) {
         return Err(format!("Content-Type {:?}", res.header("Content-Type")));
     }
     let body: Value =
@@ -349,7 +346,7 @@ impl Reference {
         //    bare SerializationException (§3 "malformed body or wrong headers").
         let media_ok = req.header("Content-Type").is_some_and(|ct| {
             let media = ct.split(';').next().unwrap_or("").trim();
-            media.eq_ignore_ascii_case(CONTENT_TYPE)
+            media.eq_ignore_ascii_case(JSON_1_1)
                 || media.eq_ignore_ascii_case("application/x-amz-json-1.0")
         });
         if !media_ok {
@@ -420,7 +417,7 @@ fn header_safe(s: &str) -> bool {
 
 fn respond(status: u16, request_id: String, body: &Value, error: Option<&ApiError>) -> RawResponse {
     let mut headers = vec![
-        ("Content-Type".to_owned(), CONTENT_TYPE.to_owned()),
+        ("Content-Type".to_owned(), JSON_1_1.to_owned()),
         ("x-amzn-RequestId".to_owned(), request_id),
     ];
     if let Some(e) = error {

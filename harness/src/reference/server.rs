@@ -13,7 +13,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::{RawRequest, RawResponse, Reference, CONTENT_TYPE};
+use super::{RawRequest, RawResponse, Reference, JSON_1_1};
 
 /// The largest body the adapter reads.
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
@@ -126,7 +126,7 @@ fn too_large() -> Response {
     write(RawResponse {
         status: 413,
         headers: vec![
-            ("Content-Type".into(), CONTENT_TYPE.into()),
+            ("Content-Type".into(), JSON_1_1.into()),
             (
                 "x-amzn-ErrorType".into(),
                 "RequestEntityTooLargeException:".into(),

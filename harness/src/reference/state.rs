@@ -7,14 +7,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng;
 use serde_json::{json, Map, Value};
-use sha2::Sha256;
 
 use super::{empty, uuid_like, ApiError, Ctx};
+use crate::model::wire::secret_hash;
 
 /// Forgot-password codes are valid for one hour (§4 "expired or already-used code",
 /// amazon-archives/amazon-cognito-identity-js#189).
@@ -450,16 +448,6 @@ fn lowercase_alnum(rng: &mut impl Rng, n: usize) -> String {
     (0..n)
         .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
         .collect()
-}
-
-/// `Base64(HMAC-SHA256(key = client secret, message = username + client id))`.
-pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(username.as_bytes());
-    mac.update(client_id.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Where a public operation carries its secret hash, which decides the missing-hash wording.

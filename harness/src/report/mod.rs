@@ -358,16 +358,4 @@ pub(crate) fn verdict_order(a: &Verdict, b: &Verdict) -> std::cmp::Ordering {
     ))
 }
 
-/// `s` on one line: control characters (newlines, escape sequences) written as Rust escapes, so
-/// text that came from a target cannot break a line-based format or drive a terminal.
-pub(crate) fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub(crate) use crate::check::one_line;

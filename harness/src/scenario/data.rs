@@ -8,7 +8,6 @@ use std::path::Path;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use thiserror::Error;
 
 use crate::generate::contract::Outcome;
 use crate::generate::{stable_id, Expectation};
@@ -19,28 +18,8 @@ static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/sc
 /// The clients every scenario pool has (see `target::Provisioner::provision_pool`).
 pub const CLIENTS: [&str; 3] = ["legacy", "enabled", "secret"];
 
-#[derive(Debug, Error)]
-pub enum ScenarioError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Toml {
-        path: String,
-        #[source]
-        source: toml::de::Error,
-    },
-    #[error("{path}: {place}{reason}")]
-    Invalid {
-        path: String,
-        /// `scenario "x", step "y": `, or empty for the file as a whole.
-        place: String,
-        reason: String,
-    },
-}
+/// A scenario file that cannot be used: the data files' one error type.
+pub type ScenarioError = crate::files::DataError;
 
 /// The states a scenario user can be created in (`users = { reset = "email" }`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -175,10 +154,7 @@ pub fn embedded(catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
 
 /// Every `*.toml` of a directory, in name order.
 pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Scenario>, ScenarioError> {
-    let files = crate::files::read_dir_with_ext(dir, "toml").map_err(|e| ScenarioError::Io {
-        path: e.path,
-        source: e.source,
-    })?;
+    let files = crate::files::read_dir_with_ext(dir, "toml")?;
     from_files(files, catalogue)
 }
 

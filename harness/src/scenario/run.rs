@@ -11,7 +11,7 @@ use futures::stream::{self, StreamExt};
 use super::codes::{CodeRequest, CodeSource};
 use super::data::{Scenario, Step, UserKind};
 use crate::check::{unjudged, Checker, Status, Verdict};
-use crate::generate::{stable_id, Case, CaseKind, Request, CONTENT_TYPE};
+use crate::generate::{stable_id, Case, CaseKind, Request, JSON_1_1};
 use crate::model::{Auth, Catalogue};
 use crate::replay::{Client, Fill};
 use crate::target::{secret_hash, Fixture, NewUser, Provisioner, TargetError, USER_PASSWORD};
@@ -182,7 +182,7 @@ pub fn step_case(catalogue: &Catalogue, scenario: &Scenario, step: &Step) -> Cas
         member: None,
         request: Request {
             target: op.map(|o| o.target.clone()),
-            content_type: Some(CONTENT_TYPE.to_owned()),
+            content_type: Some(JSON_1_1.to_owned()),
             body: serde_json::to_string(&step.request).expect("a JSON map always serialises"),
             signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
         },

@@ -21,7 +21,7 @@ use super::CodeRequest;
 use crate::check::unjudged;
 use crate::check::Status;
 use crate::generate::{
-    stable_id, values, Case, CaseKind, Expectation, Expected, Request, CONTENT_TYPE,
+    stable_id, values, Case, CaseKind, Expectation, Expected, Request, JSON_1_1,
 };
 use crate::model::Auth;
 use crate::replay::NoFill;
@@ -495,7 +495,7 @@ fn step_case(
         member: None,
         request: Request {
             target: op.map(|o| o.target.clone()),
-            content_type: Some(CONTENT_TYPE.to_owned()),
+            content_type: Some(JSON_1_1.to_owned()),
             body: String::new(),
             signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
         },

@@ -1,0 +1,27 @@
+//! The facts of the awsJson1_1 wire every stage shares: the media type, the `X-Amz-Target`
+//! prefix, and the `SecretHash` a public operation carries for a client with a secret. One
+//! definition each, so the harness, the reference target and the fuzzer cannot drift apart.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// The awsJson1_1 media type (`Content-Type` parameters are ignored where it is read).
+pub const JSON_1_1: &str = "application/x-amz-json-1.1";
+
+/// What every `X-Amz-Target` of the service starts with, the dot included.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// The `X-Amz-Target` of an operation.
+pub fn target_of(operation: &str) -> String {
+    format!("{TARGET_PREFIX}{operation}")
+}
+
+/// `Base64(HMAC-SHA256(key = client secret, message = username + client id))`.
+pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(username.as_bytes());
+    mac.update(client_id.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
