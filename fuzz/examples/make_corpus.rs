@@ -325,6 +325,7 @@ fn main() {
             operations: vec!["ForgotPassword".into(), "ConfirmForgotPassword".into()],
             cases: 3,
             started: "2026-01-01T00:00:00Z".into(),
+            not_implemented: Vec::new(),
         },
         verdicts.iter().take(3).cloned().collect(),
         Some(Duration::from_millis(42)),
