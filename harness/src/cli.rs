@@ -605,6 +605,7 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
             session::probe(&plan, &started, &client, &checker, &fixture, &used).await;
         let checker = checker.with_lacking(lacking);
         let codes = started.codes();
+        let cleanup = scenario::CleanupLog::default();
         let tag = format!("s{}", a.selection.seed);
         let env = scenario::Env {
             catalogue: cat,
@@ -613,6 +614,7 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
             fixture: &fixture,
             codes: codes.as_deref(),
             tag: &tag,
+            cleanup: &cleanup,
         };
         let (runs, shown_from, note) = match &what {
             ReplayTarget::Case(case) => {

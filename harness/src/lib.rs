@@ -16,6 +16,7 @@ pub mod files;
 pub mod generate;
 pub mod model;
 pub mod netfuzz;
+pub mod placeholder;
 pub mod redact;
 pub mod reference;
 pub mod replay;

@@ -123,56 +123,7 @@ pub struct Client {
 /// connection for all its cases; single sends borrow one from `idle`.
 type Conn = http1::SendRequest<Full<Bytes>>;
 
-/// Turns a placeholder name (`client.legacy`, `secret_hash:client.secret:user.email`) into its
-/// value; provided by the target's fixture.
-pub trait Fill: Sync {
-    fn fill(&self, name: &str) -> Option<String>;
-}
-
-/// No fixture: for requests without placeholders (provisioning itself).
-pub struct NoFill;
-
-impl Fill for NoFill {
-    fn fill(&self, _: &str) -> Option<String> {
-        None
-    }
-}
-
-const OPEN: &str = "{{cognate:";
-const CLOSE: &str = "}}";
-
-/// The body with every `{{cognate:NAME}}` replaced; an unknown name is left as it is, so the
-/// request still goes out and the verdict shows what happened.
-pub fn fill_placeholders(body: &str, fill: &dyn Fill) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(start) = rest.find(OPEN) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + OPEN.len()..];
-        match after.find(CLOSE) {
-            Some(end) => {
-                let name = &after[..end];
-                match fill.fill(name) {
-                    Some(v) => out.push_str(&json_escape(&v)),
-                    None => out.push_str(&rest[start..start + OPEN.len() + end + CLOSE.len()]),
-                }
-                rest = &after[end + CLOSE.len()..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// A value placed inside a JSON string literal.
-fn json_escape(v: &str) -> String {
-    let quoted = serde_json::to_string(v).expect("a string always serialises");
-    quoted[1..quoted.len() - 1].to_owned()
-}
+pub use crate::placeholder::{fill as fill_placeholders, Fill, NoFill};
 
 impl Client {
     pub fn new(url: &str, config: Config) -> Result<Client, ReplayError> {

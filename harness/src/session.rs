@@ -24,7 +24,7 @@ use crate::report::{
     Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
     SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
 };
-use crate::scenario::{self, codes, CodeSource, Scenario};
+use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
 /// Why a run could not be made or finished (a contract failure is a verdict, never this).
@@ -484,6 +484,8 @@ pub struct RunOutcome {
     pub lacking: Vec<String>,
     /// The operations the run sent to, the lacking ones included.
     pub checked: Vec<String>,
+    /// What rows' `creates` named and the run could not delete, with why.
+    pub undeleted: Vec<String>,
     pub exit: ExitCode,
 }
 
@@ -573,8 +575,18 @@ pub async fn run(
             None
         }
     });
+    // What successes created, deleted once every case has run.
+    let mut created: Vec<(String, Request)> = Vec::new();
     client
         .run(cases, &fixture, |case, exchange| {
+            let ok = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
+            if let Some(c) = case.expectation.creates.as_ref().filter(|_| ok) {
+                if let Some(mut request) = c.request(cat) {
+                    request.body = crate::placeholder::fill_fresh(&request.body, &case.id[..8]);
+                    let what = format!("{} after {:?} ({})", c.operation, case.label, case.id);
+                    created.push((what, request));
+                }
+            }
             let verdict = checker.check(case, &exchange);
             shared.borrow_mut().event(&Event::Finished(verdict));
         })
@@ -582,6 +594,7 @@ pub async fn run(
     let mut reporter = shared.into_inner();
     let codes = target.codes();
     let tag = format!("s{}", plan.opts.seed);
+    let cleanup = CleanupLog::default();
     let env = scenario::Env {
         catalogue: cat,
         client: &client,
@@ -589,6 +602,7 @@ pub async fn run(
         fixture: &fixture,
         codes: codes.as_deref(),
         tag: &tag,
+        cleanup: &cleanup,
     };
     scenario::run_all(&env, &plan.scenarios, target.spec.concurrency, |v| {
         reporter.event(&Event::Finished(v))
@@ -601,9 +615,23 @@ pub async fn run(
     reporter.event(&Event::Done {
         elapsed: t0.elapsed(),
     });
-    let cleanup = provisioner.cleanup(&fixture).await;
+    for (what, request) in created.iter().rev() {
+        cleanup.delete(&client, what, request, &fixture).await;
+    }
+    let (deleted, undeleted) = cleanup.outcome();
+    if deleted + undeleted.len() > 0 {
+        eprintln!(
+            "cleanup: {deleted} created resource(s) deleted, {} could not be",
+            undeleted.len()
+        );
+    }
+    for u in &undeleted {
+        // Left behind on the target: worth a line each, never a lost result.
+        eprintln!("warning: not deleted: {u}");
+    }
+    let pool_cleanup = provisioner.cleanup(&fixture).await;
     let summary = reporter.finish()?;
-    if let Err(e) = cleanup {
+    if let Err(e) = pool_cleanup {
         // The verdicts stand; a pool left behind is worth a warning, not a lost result.
         eprintln!("warning: cleanup: {e}");
     }
@@ -624,6 +652,7 @@ pub async fn run(
     Ok(RunOutcome {
         summary,
         snapshot,
+        undeleted,
         lacking: checker.lacking(),
         checked: used,
         exit,

@@ -142,6 +142,11 @@ impl Fill for Fixture {
     }
 }
 
+/// The keys of the fixture's users (`user.<key>` in a pack).
+pub fn fixture_user_keys() -> impl Iterator<Item = &'static str> {
+    USERS.iter().map(|u| u.key)
+}
+
 /// One user of the fixture: key, username, attributes, and what happens after creation.
 struct UserSpec {
     key: &'static str,

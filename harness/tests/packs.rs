@@ -451,3 +451,219 @@ async fn a_profile_list_of_implemented_operations_decides_the_rest() {
         "a 500 fails"
     );
 }
+
+/// A create → describe → delete life cycle as data: a fresh pool name, the created pool's id
+/// captured for later steps, and what the first step created deleted when the scenario ends.
+const LIFE_CYCLE: &str = r#"
+[[scenario]]
+name = "a pool and a user, created, read and deleted"
+
+[[scenario.step]]
+name = "create a pool"
+operation = "CreateUserPool"
+request = { PoolName = "{{cognate:fresh:pool}}" }
+outcome = "success"
+output_matches = { "/UserPool/Id" = '^us-east-1_[0-9A-Za-z]+$', "/UserPool/Name" = '^cognate-pool-[0-9a-f]{8}-s1$' }
+capture = { poolid = "/UserPool/Id" }
+creates = { operation = "DeleteUserPool", request = { UserPoolId = "{{cognate:poolid}}" } }
+evidence = "a test scenario (conf. C)"
+
+[[scenario.step]]
+name = "create a user in it"
+operation = "AdminCreateUser"
+request = { UserPoolId = "{{cognate:poolid}}", Username = "{{cognate:fresh:user}}", MessageAction = "SUPPRESS" }
+outcome = "success"
+output = { "/User/UserStatus" = "FORCE_CHANGE_PASSWORD", "/User/Enabled" = true }
+evidence = "a test scenario (conf. C)"
+
+[[scenario.step]]
+name = "read the user"
+operation = "AdminGetUser"
+request = { UserPoolId = "{{cognate:poolid}}", Username = "{{cognate:fresh:user}}" }
+outcome = "success"
+output_matches = { "/Username" = '^cognate-user-[0-9a-f]{8}-s1$' }
+evidence = "a test scenario (conf. C)"
+
+[[scenario.step]]
+name = "delete the user"
+operation = "AdminDeleteUser"
+request = { UserPoolId = "{{cognate:poolid}}", Username = "{{cognate:fresh:user}}" }
+outcome = "success"
+evidence = "a test scenario (conf. C)"
+
+[[scenario.step]]
+name = "the user is gone"
+operation = "AdminGetUser"
+request = { UserPoolId = "{{cognate:poolid}}", Username = "{{cognate:fresh:user}}" }
+exceptions = ["UserNotFoundException"]
+message = "User does not exist."
+evidence = "§4 generic user not found (conf. A)"
+"#;
+
+#[test]
+fn capture_fresh_and_creates_make_a_life_cycle_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    std::fs::write(scenarios.join("life.toml"), LIFE_CYCLE).unwrap();
+    let reports = dir.path().join("reports");
+    let out = cognate(&[
+        "run",
+        "--quiet",
+        "--sequences",
+        "0",
+        "--scenario-dir",
+        scenarios.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cleanup: 1 created resource(s) deleted, 0 could not be"),
+        "{stderr}"
+    );
+    let r = report(&reports);
+    let steps: Vec<&Value> = r["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["group"] == "scenario")
+        .collect();
+    assert_eq!(steps.len(), 5);
+    assert!(steps.iter().all(|v| v["status"] == "pass"), "{steps:#?}");
+    // The scenario's operations were probed and checked like any other.
+    let checked: Vec<&str> = steps
+        .iter()
+        .map(|v| v["operation"].as_str().unwrap())
+        .collect();
+    assert!(checked.contains(&"CreateUserPool"));
+
+    // A capture that names nothing an earlier step captures is refused with its line.
+    let bad = LIFE_CYCLE.replace(
+        "request = { UserPoolId = \"{{cognate:poolid}}\", Username = \"{{cognate:fresh:user}}\", MessageAction",
+        "request = { UserPoolId = \"{{cognate:poolidd}}\", Username = \"{{cognate:fresh:user}}\", MessageAction",
+    );
+    let line = bad.lines().position(|l| l.contains("poolidd")).unwrap() + 1;
+    std::fs::write(scenarios.join("life.toml"), bad).unwrap();
+    let out = cognate(&[
+        "run",
+        "--scenario-dir",
+        scenarios.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("life.toml")
+            && err.contains("{{cognate:poolidd}}")
+            && err.contains(&format!("(line {line})")),
+        "{err}"
+    );
+}
+
+/// A pack's placeholder that names nothing of the fixture is refused with its file and line,
+/// instead of going out as literal text.
+#[test]
+fn a_misspelt_pack_placeholder_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("expectations");
+    let typo = ADMIN_GET_USER.replace(
+        "Username = \"cognate-no-such-user\" }",
+        "Username = \"{{cognate:user.emial}}\" }",
+    );
+    let line = typo.lines().position(|l| l.contains("user.emial")).unwrap() + 1;
+    expectations_with(&exp, &[("AdminGetUser.toml", &typo)]);
+    let out = cognate(&["cases", "--expectations", exp.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AdminGetUser.toml")
+            && err.contains("case \"unknown user\"")
+            && err.contains("{{cognate:user.emial}}")
+            && err.contains(&format!("(line {line})")),
+        "{err}"
+    );
+}
+
+/// What a created resource's delete could not do is reported, never swallowed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_delete_of_a_created_resource_is_reported() {
+    use wiremock::matchers::{body_string_contains, header};
+    let server = MockServer::start().await;
+    // Mounted first, so it wins over provisioning's DeleteUserPool for the scenario's pool.
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.DeleteUserPool",
+        ))
+        .and(body_string_contains("us-east-1_Created"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_string(r#"{"__type":"InvalidParameterException","message":"busy"}"#),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header(
+            "x-amz-target",
+            "AWSCognitoIdentityProviderService.CreateUserPool",
+        ))
+        .and(body_string_contains("cognate-pool-"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_string(
+                    r#"{"UserPool":{"Id":"us-east-1_Created","Name":"cognate-pool-00000000-s1"}}"#,
+                ),
+        )
+        .mount(&server)
+        .await;
+    mount_provisioning(&server, "mock-secret-0000").await;
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    // Only the first step: the pool is created, then its delete is refused.
+    let first = LIFE_CYCLE
+        .split("[[scenario.step]]\nname = \"create a user in it\"")
+        .next()
+        .unwrap();
+    std::fs::write(scenarios.join("life.toml"), first).unwrap();
+    let reports = dir.path().join("reports");
+    let (uri, sd, rd) = (
+        server.uri(),
+        scenarios.to_str().unwrap().to_owned(),
+        reports.to_str().unwrap().to_owned(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        cognate(&[
+            "run",
+            "--quiet",
+            "--operation",
+            "CreateUserPool",
+            "--sequences",
+            "0",
+            "--scenario-dir",
+            &sd,
+            "--target",
+            &uri,
+            "--report-dir",
+            &rd,
+        ])
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cleanup: 0 created resource(s) deleted, 1 could not be"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stderr.contains("warning: not deleted: DeleteUserPool after \"a pool and a user, created, read and deleted: create a pool\"")
+            && stderr.contains("HTTP 400"),
+        "{stderr}"
+    );
+}

@@ -56,6 +56,7 @@ async fn run_suite(
         fixture,
         codes,
         tag: "t1",
+        cleanup: &Default::default(),
     };
     let scenarios = scenario::data::embedded(catalogue()).unwrap();
     let mut out = Vec::new();
@@ -264,6 +265,7 @@ async fn a_wrong_target_is_caught_and_the_sequence_shrunk() {
         fixture: &fixture,
         codes: Some(&codes),
         tag: "t1",
+        cleanup: &Default::default(),
     };
     // A generated sequence of several steps with a confirmation in it: the target accepts every
     // code, which the model never allows for a code it did not issue.

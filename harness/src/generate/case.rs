@@ -30,6 +30,18 @@ pub struct Expectation {
     /// Values a success body must hold, checked by the `output` check.
     #[serde(skip)]
     pub output: Vec<OutputCheck>,
+    /// What a success creates: the request that deletes it again, sent when the run (or the
+    /// scenario) ends, whatever happened.
+    #[serde(skip)]
+    pub creates: Option<Creates>,
+}
+
+/// The request that deletes what a success created (`DeleteGroup` for a `CreateGroup`), with the
+/// same placeholders as the request that created it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creates {
+    pub operation: String,
+    pub request: serde_json::Map<String, serde_json::Value>,
 }
 
 /// How sure the evidence is (the `conf.` column of the evidence table): A observed, B
@@ -51,6 +63,20 @@ impl Grade {
     }
 }
 
+impl Creates {
+    /// The delete request as it goes out (placeholders still in it), signed where the operation
+    /// is; `None` for an operation the catalogue does not have.
+    pub fn request(&self, catalogue: &crate::model::Catalogue) -> Option<Request> {
+        let op = catalogue.operation(&self.operation)?;
+        Some(Request {
+            target: Some(op.target.clone()),
+            content_type: Some(crate::model::wire::JSON_1_1.to_owned()),
+            body: serde_json::to_string(&self.request).ok()?,
+            signed: op.auth == crate::model::Auth::Sigv4,
+        })
+    }
+}
+
 impl Expectation {
     /// An expectation with no message form and no output checks.
     pub fn new(expected: Expected, evidence: impl Into<String>) -> Expectation {
@@ -59,6 +85,7 @@ impl Expectation {
             evidence: evidence.into(),
             message: None,
             output: Vec::new(),
+            creates: None,
         }
     }
 

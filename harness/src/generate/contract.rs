@@ -8,8 +8,9 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::case::{Expectation, Expected, OutputCheck, Rule};
+use super::case::{Creates, Expectation, Expected, OutputCheck, Rule};
 use crate::model::Catalogue;
+use crate::placeholder::{self, Scope};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/expectations");
 
@@ -95,6 +96,16 @@ pub(crate) struct Outcome {
     /// JSON Pointer → a pattern the string there matches.
     #[serde(default)]
     pub output_matches: BTreeMap<String, String>,
+    /// What a success creates: the request that deletes it at the end of the run.
+    pub creates: Option<CreatesRow>,
+}
+
+/// `creates = { operation = "DeleteGroup", request = { ... } }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreatesRow {
+    operation: String,
+    request: toml::Table,
 }
 
 impl Outcome {
@@ -126,6 +137,27 @@ impl Outcome {
         if !e.output.is_empty() && e.expected != Expected::Success {
             return Err("output checks look into a success body; this row expects an error".into());
         }
+        if let Some(c) = &self.creates {
+            if e.expected != Expected::Success {
+                return Err(
+                    "creates names what a success creates; this row expects an error".into(),
+                );
+            }
+            if catalogue.operation(&c.operation).is_none() {
+                return Err(format!(
+                    "creates: no operation {:?} in the schemas",
+                    c.operation
+                ));
+            }
+            let request = match serde_json::to_value(&c.request) {
+                Ok(Value::Object(m)) => m,
+                _ => return Err("creates: the request is not a table".into()),
+            };
+            e.creates = Some(Creates {
+                operation: c.operation.clone(),
+                request,
+            });
+        }
         if let Some(form) = &self.message {
             if e.expected == Expected::Success {
                 return Err("a message form belongs to an error; this row expects success".into());
@@ -139,7 +171,8 @@ impl Outcome {
     }
 }
 
-fn check_pointer(p: &str) -> Result<(), String> {
+/// Whether `p` is a JSON Pointer (`/A/b`, or empty for the whole body).
+pub(crate) fn check_pointer(p: &str) -> Result<(), String> {
     if p.is_empty() || p.starts_with('/') {
         Ok(())
     } else {
@@ -206,6 +239,7 @@ impl Contract {
             } else {
                 let f: OperationFile = toml::from_str(&text).map_err(toml_err)?;
                 let op = operation_contract(&path, f, catalogue)?;
+                check_placeholders(&path, &text, &op)?;
                 if let Some(earlier) = c.operations.get(&op.operation) {
                     return Err(ContractError::invalid(
                         path,
@@ -294,6 +328,36 @@ fn operation_contract(
         members,
         cases,
     })
+}
+
+/// Every placeholder of the pack's requests names something of the fixture: a misspelt one
+/// would otherwise go out as literal text. The error names the file and line.
+fn check_placeholders(path: &str, text: &str, op: &OperationContract) -> Result<(), ContractError> {
+    let scope = Scope::pack(crate::target::fixture_user_keys());
+    let cleanups = std::iter::once(("[base]", &op.base))
+        .chain(op.cases.iter().map(|c| (c.label.as_str(), &c.expectation)))
+        .filter_map(|(row, e)| {
+            let c = e.creates.as_ref()?;
+            Some((format!("{row}: creates"), &c.request))
+        })
+        .collect::<Vec<_>>();
+    let requests = std::iter::once(("[base]".to_owned(), &op.base_request))
+        .chain(
+            op.cases
+                .iter()
+                .map(|c| (format!("case {:?}", c.label), &c.request)),
+        )
+        .chain(cleanups);
+    for (row, request) in requests {
+        for name in placeholder::names_in(&Value::Object(request.clone())) {
+            if let Err(why) = scope.check(&name) {
+                let line = placeholder::line_of(text, &name)
+                    .map_or(String::new(), |l| format!(" (line {l})"));
+                return Err(ContractError::invalid(path, format!("{row}: {why}{line}")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn request(path: &str, row: &Row) -> Result<Option<Map<String, Value>>, ContractError> {

@@ -234,6 +234,9 @@ impl<'a> Gen<'a> {
         if !self.fixed_done {
             self.ids.insert(id.clone());
         }
+        // A name the case creates something under is its own: concurrent creates never collide.
+        let mut request = request;
+        request.body = crate::placeholder::fill_fresh(&request.body, &id[..8]);
         self.out.push(Case {
             id,
             operation: self.op.name.clone(),

@@ -2,7 +2,7 @@
 //! step names a known operation and known exceptions, cites its evidence, and uses only the
 //! placeholders its scenario defines. A bad file is refused with its path, scenario and step.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
@@ -12,11 +12,11 @@ use serde_json::{Map, Value};
 use crate::generate::contract::Outcome;
 use crate::generate::{stable_id, Expectation};
 use crate::model::Catalogue;
+use crate::placeholder::{self, Need, Scope};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/scenarios");
 
-/// The clients every scenario pool has (see `target::Provisioner::provision_pool`).
-pub const CLIENTS: [&str; 3] = ["legacy", "enabled", "secret"];
+pub use crate::placeholder::CLIENTS;
 
 /// A scenario file that cannot be used: the data files' one error type.
 pub type ScenarioError = crate::files::DataError;
@@ -95,6 +95,11 @@ pub struct Step {
     /// The code placeholders the request uses (`code`, `code.first`): the step cannot run
     /// without them.
     pub needs_codes: Vec<String>,
+    /// The captured values the request uses: the step cannot run without them either.
+    pub needs_captures: Vec<String>,
+    /// After a success, the values to keep for later steps: name → JSON Pointer into the body
+    /// (`pool = "/UserPool/Id"`, then `{{cognate:pool-id}}`... under the capture's name).
+    pub capture: BTreeMap<String, String>,
 }
 
 impl Scenario {
@@ -134,6 +139,8 @@ struct RawStep {
     outcome: Outcome,
     user: Option<String>,
     learn_code: Option<String>,
+    #[serde(default)]
+    capture: BTreeMap<String, String>,
 }
 
 /// The scenarios compiled into the binary.
@@ -170,7 +177,7 @@ pub fn from_files(
             source,
         })?;
         for rs in raw.scenarios {
-            let s = scenario(&path, rs, catalogue)?;
+            let s = scenario(&path, &text, rs, catalogue)?;
             if let Some(earlier) = out.iter().find(|o| o.name == s.name) {
                 return Err(ScenarioError::Invalid {
                     path,
@@ -184,7 +191,12 @@ pub fn from_files(
     Ok(out)
 }
 
-fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenario, ScenarioError> {
+fn scenario(
+    path: &str,
+    text: &str,
+    rs: RawScenario,
+    catalogue: &Catalogue,
+) -> Result<Scenario, ScenarioError> {
     let at = |step: Option<&str>, reason: String| ScenarioError::Invalid {
         path: path.to_owned(),
         place: match step {
@@ -230,7 +242,10 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
         },
     };
     let mut steps: Vec<Step> = Vec::new();
-    let mut learned: BTreeSet<String> = BTreeSet::new();
+    let mut scope = Scope {
+        scenario_users: Some(users.keys().cloned().collect()),
+        ..Scope::default()
+    };
     for raw in rs.steps {
         let err = |reason: String| at(Some(&raw.name), reason);
         if raw.name.trim().is_empty() {
@@ -250,12 +265,21 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
             Ok(Value::Object(m)) => m,
             _ => return Err(err("request is not a table".into())),
         };
-        let mut needs_codes = Vec::new();
-        for name in placeholders_in(&Value::Object(request.clone())) {
-            if let Some(code) = check_placeholder(&name, &users, &learned).map_err(&err)? {
-                if !needs_codes.contains(&code) {
-                    needs_codes.push(code);
-                }
+        let (mut needs_codes, mut needs_captures) = (Vec::new(), Vec::new());
+        for name in placeholder::names_in(&Value::Object(request.clone())) {
+            let need = scope.check(&name).map_err(|why| {
+                err(match placeholder::line_of(text, &name) {
+                    Some(line) => format!("{why} (line {line})"),
+                    None => why,
+                })
+            })?;
+            let (list, value) = match need {
+                None => continue,
+                Some(Need::Code(c)) => (&mut needs_codes, c),
+                Some(Need::Captured(c)) => (&mut needs_captures, c),
+            };
+            if !list.contains(&value) {
+                list.push(value);
             }
         }
         let user = match &raw.user {
@@ -279,7 +303,25 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
                     "learn_code {name:?}: use letters, digits and '-'"
                 )));
             }
-            learned.insert(name.clone());
+            scope.learned.insert(name.clone());
+        }
+        for (name, pointer) in &raw.capture {
+            placeholder::check_capture_name(name).map_err(&err)?;
+            crate::generate::contract::check_pointer(pointer)
+                .map_err(|why| err(format!("capture {name:?}: {why}")))?;
+            if raw.outcome.outcome.as_deref() != Some("success") {
+                return Err(err(format!(
+                    "capture {name:?} looks into a success body; this step expects an error"
+                )));
+            }
+            scope.captured.insert(name.clone());
+        }
+        if let Some(c) = &expectation.creates {
+            for name in placeholder::names_in(&Value::Object(c.request.clone())) {
+                scope
+                    .check(&name)
+                    .map_err(|why| err(format!("creates: {why}")))?;
+            }
         }
         steps.push(Step {
             id: stable_id(&["scenario", &rs.name, &raw.name]),
@@ -290,6 +332,8 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
             user,
             learn_code: raw.learn_code,
             needs_codes,
+            needs_captures,
+            capture: raw.capture,
         });
     }
     Ok(Scenario {
@@ -300,116 +344,6 @@ fn scenario(path: &str, rs: RawScenario, catalogue: &Catalogue) -> Result<Scenar
         pool,
         steps,
     })
-}
-
-/// The `{{cognate:NAME}}` names in every string of a value (keys included).
-pub fn placeholders_in(v: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    walk_strings(v, &mut |s| out.extend(placeholders(s)));
-    out
-}
-
-fn walk_strings(v: &Value, f: &mut impl FnMut(&str)) {
-    match v {
-        Value::String(s) => f(s),
-        Value::Array(items) => items.iter().for_each(|i| walk_strings(i, f)),
-        Value::Object(m) => {
-            for (k, i) in m {
-                f(k);
-                walk_strings(i, f);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The placeholder names in one string, in order.
-pub fn placeholders(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("{{cognate:") {
-        let after = &rest[start + "{{cognate:".len()..];
-        match after.find("}}") {
-            Some(end) => {
-                out.push(after[..end].to_owned());
-                rest = &after[end + 2..];
-            }
-            None => break,
-        }
-    }
-    out
-}
-
-/// Whether a scenario may use this placeholder; `Some(code)` when it is a learned code.
-fn check_placeholder(
-    name: &str,
-    users: &BTreeMap<String, UserKind>,
-    learned: &BTreeSet<String>,
-) -> Result<Option<String>, String> {
-    let user_ref = |r: &str| -> Result<(), String> {
-        for prefix in ["user.", "email.", "phone."] {
-            if let Some(k) = r.strip_prefix(prefix) {
-                return if users.contains_key(k) {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "{{{{cognate:{name}}}}} names user {k:?}, not one of the scenario's users ({})",
-                        users.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                };
-            }
-        }
-        Ok(())
-    };
-    if matches!(name, "pool" | "password") {
-        return Ok(None);
-    }
-    if let Some(c) = name.strip_prefix("client.") {
-        return if CLIENTS.contains(&c) {
-            Ok(None)
-        } else {
-            Err(format!(
-                "{{{{cognate:{name}}}}}: the clients are {}",
-                CLIENTS.join(", ")
-            ))
-        };
-    }
-    if name.starts_with("user.") || name.starts_with("email.") || name.starts_with("phone.") {
-        user_ref(name)?;
-        return Ok(None);
-    }
-    if name == "code" {
-        return if learned.is_empty() {
-            Err("{{cognate:code}} before any step learns a code (learn_code)".into())
-        } else {
-            Ok(Some(name.to_owned()))
-        };
-    }
-    if let Some(c) = name.strip_prefix("code.") {
-        return if learned.contains(c) {
-            Ok(Some(name.to_owned()))
-        } else {
-            Err(format!(
-                "{{{{cognate:{name}}}}}: no earlier step has learn_code = {c:?}"
-            ))
-        };
-    }
-    if let Some(rest) = name.strip_prefix("secret_hash:") {
-        let (client, who) = rest
-            .split_once(':')
-            .ok_or_else(|| format!("{{{{cognate:{name}}}}}: secret_hash:client.<client>:<user>"))?;
-        if client != "client.secret" {
-            return Err(format!(
-                "{{{{cognate:{name}}}}}: only client.secret has a secret"
-            ));
-        }
-        user_ref(who)?;
-        return Ok(None);
-    }
-    Err(format!(
-        "unknown placeholder {{{{cognate:{name}}}}} (known: pool, password, client.<name>, \
-         user.<key>, email.<key>, phone.<key>, code, code.<name>, secret_hash:client.secret:<user>)"
-    ))
 }
 
 #[cfg(test)]
@@ -541,7 +475,7 @@ evidence = "e"
     #[test]
     fn placeholders_are_found_in_order() {
         assert_eq!(
-            placeholders("a{{cognate:x}}b{{cognate:y.z}}{{cognate:"),
+            placeholder::names("a{{cognate:x}}b{{cognate:y.z}}{{cognate:"),
             ["x", "y.z"]
         );
     }
@@ -550,7 +484,7 @@ evidence = "e"
     fn the_embedded_scenarios_load() {
         let s = embedded(Catalogue::embedded()).unwrap();
         assert!(s.len() >= 6, "{} scenarios", s.len());
-        let mut ids = BTreeSet::new();
+        let mut ids = std::collections::BTreeSet::new();
         for sc in &s {
             for st in &sc.steps {
                 assert!(ids.insert(st.id.clone()), "duplicate id {}", st.id);

@@ -21,13 +21,4 @@ pub mod sequence;
 
 pub use codes::{CodeRequest, CodeSource};
 pub use data::{Scenario, ScenarioError, Step, UserKind};
-pub use run::{run_all, run_scenario, Env, StepRun, NO_CODE_SOURCE};
-
-/// The operations whose selection brings the scenarios and sequences into a run.
-pub const OPERATIONS: [&str; 2] = ["ForgotPassword", "ConfirmForgotPassword"];
-
-/// Whether a run over these operations includes the stateful suite: it does unless the
-/// selection leaves out both password-recovery operations.
-pub fn selected(operations: &[String]) -> bool {
-    operations.iter().any(|o| OPERATIONS.contains(&o.as_str()))
-}
+pub use run::{run_all, run_scenario, CleanupLog, Env, StepRun, NO_CODE_SOURCE};

@@ -30,6 +30,50 @@ pub struct Env<'a> {
     pub codes: Option<&'a dyn CodeSource>,
     /// Keeps names apart when runs share a target (`s1` for seed 1).
     pub tag: &'a str,
+    /// Where the deletes of what steps created report what they could not delete.
+    pub cleanup: &'a CleanupLog,
+}
+
+/// What the deletes of created resources (rows' `creates`) did: how many went through, and what
+/// could not be deleted, with why. Reported at the end of a run, never swallowed.
+#[derive(Debug, Default)]
+pub struct CleanupLog {
+    state: std::sync::Mutex<(usize, Vec<String>)>,
+}
+
+impl CleanupLog {
+    /// Sends one delete and records what came of it.
+    pub async fn delete(
+        &self,
+        client: &Client,
+        what: &str,
+        request: &Request,
+        fill: &dyn crate::replay::Fill,
+    ) {
+        let exchange = client.send("cleanup", request, fill).await;
+        let failure = match &exchange.result {
+            Ok(r) if r.status == 200 => None,
+            Ok(r) => Some(format!(
+                "{what}: HTTP {} {}",
+                r.status,
+                crate::check::one_line(&String::from_utf8_lossy(&r.body))
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
+            )),
+            Err(e) => Some(format!("{what}: {e}")),
+        };
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match failure {
+            None => state.0 += 1,
+            Some(f) => state.1.push(f),
+        }
+    }
+
+    /// How many deletes went through, and the ones that did not.
+    pub fn outcome(&self) -> (usize, Vec<String>) {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 impl Env<'_> {
@@ -122,12 +166,17 @@ pub fn new_user(u: &ScenarioUser) -> NewUser {
     }
 }
 
-/// Fills a step's placeholders: the scenario's users and learned codes, then the pool's clients.
+/// Fills a step's placeholders: the scenario's users, learned codes, captured values and fresh
+/// names, then the pool's clients.
 pub struct StepFill<'a> {
     pub fixture: &'a Fixture,
     pub users: &'a BTreeMap<String, ScenarioUser>,
     /// `code` (the latest) and `code.<name>`.
     pub codes: &'a BTreeMap<String, String>,
+    /// Values earlier steps captured, by name.
+    pub captured: &'a BTreeMap<String, String>,
+    /// What makes this scenario run's fresh names its own (`fresh:<label>`).
+    pub unique: &'a str,
 }
 
 impl StepFill<'_> {
@@ -154,6 +203,12 @@ impl Fill for StepFill<'_> {
         }
         if name == "code" || name.starts_with("code.") {
             return self.codes.get(name).cloned();
+        }
+        if let Some(label) = name.strip_prefix("fresh:") {
+            return Some(crate::placeholder::fresh_name(label, self.unique));
+        }
+        if let Some(v) = self.captured.get(name) {
+            return Some(v.clone());
         }
         if name.starts_with("user.") || name.starts_with("email.") || name.starts_with("phone.") {
             return self.name_of(name);
@@ -285,8 +340,15 @@ async fn run_steps(
 ) -> Vec<StepRun> {
     let mut out = Vec::with_capacity(cases.len());
     let mut codes: BTreeMap<String, String> = BTreeMap::new();
-    // Why a code could not be learned, by placeholder name: (status for the steps needing it, why).
+    // Why a code or captured value could not be had, by placeholder name: (status for the steps
+    // needing it, why).
     let mut gaps: BTreeMap<String, (Status, String)> = BTreeMap::new();
+    let mut captured: BTreeMap<String, String> = BTreeMap::new();
+    let unique = format!(
+        "{}-{}",
+        &stable_id(&["scenario fresh", &scenario.name])[..8],
+        env.tag
+    );
     // Once a step cannot run, the scenario's state is no longer the one its later expectations
     // describe: they get the same status (a skip only when the target lacks an operation).
     let mut blocked: Option<(Status, String)> = None;
@@ -321,13 +383,44 @@ async fn run_steps(
             out.push(unsent(status, why));
             continue;
         }
+        if let Some(missing) = step
+            .needs_captures
+            .iter()
+            .find(|n| !captured.contains_key(*n))
+        {
+            let (status, why) = gaps.get(missing).cloned().unwrap_or((
+                Status::Error,
+                format!("nothing captured as {{{{cognate:{missing}}}}}"),
+            ));
+            blocked = Some((
+                status,
+                format!("follows step {:?}, which could not run: {why}", step.name),
+            ));
+            out.push(unsent(status, why));
+            continue;
+        }
         let fill = StepFill {
             fixture,
             users,
             codes: &codes,
+            captured: &captured,
+            unique: &unique,
         };
         let exchange = env.client.send(&case.id, &case.request, &fill).await;
         let verdict = env.checker.check(case, &exchange);
+        for (name, pointer) in &step.capture {
+            match capture(step, &exchange, pointer) {
+                Ok(value) => {
+                    captured.insert(name.clone(), value);
+                    gaps.remove(name);
+                }
+                Err(why) => {
+                    captured.remove(name);
+                    // The target did not give what the flow needs: the steps using it fail.
+                    gaps.insert(name.clone(), (Status::Fail, why));
+                }
+            }
+        }
         if let Some(name) = &step.learn_code {
             let learned = learn(env, fixture, users, step, &exchange).await;
             for key in ["code".to_owned(), format!("code.{name}")] {
@@ -349,7 +442,57 @@ async fn run_steps(
             verdict,
         });
     }
+    // What the steps created goes again, newest first, whatever the verdicts were.
+    let fill = StepFill {
+        fixture,
+        users,
+        codes: &codes,
+        captured: &captured,
+        unique: &unique,
+    };
+    for run in out.iter().rev() {
+        let created = run
+            .exchange
+            .as_ref()
+            .is_some_and(|e| e.result.as_ref().is_ok_and(|r| r.status == 200));
+        let Some(creates) = run.case.expectation.creates.as_ref().filter(|_| created) else {
+            continue;
+        };
+        if let Some(request) = creates.request(env.catalogue) {
+            let what = format!(
+                "{} after {:?} ({})",
+                creates.operation, run.case.label, run.case.id
+            );
+            env.cleanup.delete(env.client, &what, &request, &fill).await;
+        }
+    }
     out
+}
+
+/// The value at `pointer` of a step's success body (a string as it is, anything else as JSON),
+/// or why there is none.
+fn capture(
+    step: &Step,
+    exchange: &crate::replay::Exchange,
+    pointer: &str,
+) -> Result<String, String> {
+    let body = match &exchange.result {
+        Ok(r) if r.status == 200 => serde_json::from_slice::<serde_json::Value>(&r.body).ok(),
+        _ => {
+            return Err(format!(
+                "step {:?} answered no success, so nothing was captured (see its verdict)",
+                step.name
+            ))
+        }
+    };
+    match body.as_ref().and_then(|b| b.pointer(pointer)) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        Some(other) => Ok(other.to_string()),
+        None => Err(format!(
+            "step {:?} answered without {pointer}, so nothing was captured",
+            step.name
+        )),
+    }
 }
 
 /// The code the target sent to the step's user, or the status and reason for the steps that
