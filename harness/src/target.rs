@@ -142,75 +142,132 @@ impl Fill for Fixture {
     }
 }
 
+/// The fixture as data (`fixtures/fixture.toml`): the pool's CreateUserPool members, the app
+/// clients by key, the kinds of user and the fixture's users.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureSpec {
+    pub pool: Map<String, Value>,
+    /// Preserves the file's order: clients and users are created in it.
+    pub clients: indexmap_like::Ordered<Map<String, Value>>,
+    pub kinds: BTreeMap<String, UserKindSpec>,
+    pub users: indexmap_like::Ordered<FixtureUser>,
+}
+
+/// A kind of user: the state it is created in.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserKindSpec {
+    /// Attribute name → value; `{email}` and `{phone}` are the user's own.
+    pub attributes: toml::Table,
+    pub confirmed: bool,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// One of the fixture's users.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureUser {
+    pub kind: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// Ordered maps for the fixture file: TOML tables read in file order.
+pub mod indexmap_like {
+    use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+
+    /// `(key, value)` pairs in the order the file lists them.
+    #[derive(Debug, Clone)]
+    pub struct Ordered<V>(pub Vec<(String, V)>);
+
+    impl<V> Ordered<V> {
+        pub fn get(&self, key: &str) -> Option<&V> {
+            self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        }
+
+        pub fn keys(&self) -> impl Iterator<Item = &str> {
+            self.0.iter().map(|(k, _)| k.as_str())
+        }
+    }
+
+    impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V2<V>(std::marker::PhantomData<V>);
+            impl<'de, V: Deserialize<'de>> Visitor<'de> for V2<V> {
+                type Value = Ordered<V>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a table")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Ordered<V>, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some((k, v)) = m.next_entry::<String, V>()? {
+                        out.push((k, v));
+                    }
+                    Ok(Ordered(out))
+                }
+            }
+            d.deserialize_map(V2(std::marker::PhantomData))
+        }
+    }
+}
+
+static FIXTURE: std::sync::LazyLock<FixtureSpec> = std::sync::LazyLock::new(|| {
+    let spec: FixtureSpec = toml::from_str(include_str!("../../fixtures/fixture.toml"))
+        .expect("fixtures/fixture.toml parses (a test holds it)");
+    for (key, u) in &spec.users.0 {
+        assert!(
+            spec.kinds.contains_key(&u.kind),
+            "fixtures/fixture.toml: user {key} has an unknown kind {}",
+            u.kind
+        );
+    }
+    spec
+});
+
+/// The fixture as data, built into the binary.
+pub fn fixture_spec() -> &'static FixtureSpec {
+    &FIXTURE
+}
+
 /// The keys of the fixture's users (`user.<key>` in a pack).
 pub fn fixture_user_keys() -> impl Iterator<Item = &'static str> {
-    USERS.iter().map(|u| u.key)
+    FIXTURE.users.keys()
 }
 
-/// One user of the fixture: key, username, attributes, and what happens after creation.
-struct UserSpec {
-    key: &'static str,
-    attributes: &'static [(&'static str, &'static str)],
-    confirmed: bool,
-    disabled: bool,
+impl FixtureSpec {
+    /// The user to create for `username` of kind `kind` with these addresses, or `None` for a
+    /// kind the file does not have.
+    pub fn new_user(
+        &self,
+        kind: &str,
+        username: &str,
+        email: &str,
+        phone: &str,
+    ) -> Option<NewUser> {
+        let k = self.kinds.get(kind)?;
+        let attributes = k
+            .attributes
+            .iter()
+            .map(|(n, v)| {
+                let v = v.as_str().unwrap_or_default();
+                (
+                    n.clone(),
+                    v.replace("{email}", email).replace("{phone}", phone),
+                )
+            })
+            .collect();
+        Some(NewUser {
+            username: username.to_owned(),
+            attributes,
+            confirmed: k.confirmed,
+            disabled: k.disabled,
+        })
+    }
 }
-
-const USERS: &[UserSpec] = &[
-    UserSpec {
-        key: "email",
-        attributes: &[
-            ("email", "cognate-email@example.com"),
-            ("email_verified", "true"),
-        ],
-        confirmed: true,
-        disabled: false,
-    },
-    UserSpec {
-        key: "phone",
-        attributes: &[
-            ("phone_number", "+15555550100"),
-            ("phone_number_verified", "true"),
-        ],
-        confirmed: true,
-        disabled: false,
-    },
-    UserSpec {
-        key: "unverified",
-        attributes: &[
-            ("email", "cognate-unverified@example.com"),
-            ("email_verified", "false"),
-        ],
-        confirmed: true,
-        disabled: false,
-    },
-    UserSpec {
-        key: "disabled",
-        attributes: &[
-            ("email", "cognate-disabled@example.com"),
-            ("email_verified", "true"),
-        ],
-        confirmed: true,
-        disabled: true,
-    },
-    UserSpec {
-        key: "unconfirmed",
-        attributes: &[
-            ("email", "cognate-unconfirmed@example.com"),
-            ("email_verified", "true"),
-        ],
-        confirmed: false,
-        disabled: false,
-    },
-    UserSpec {
-        key: "nocode",
-        attributes: &[
-            ("email", "cognate-nocode@example.com"),
-            ("email_verified", "true"),
-        ],
-        confirmed: true,
-        disabled: false,
-    },
-];
 
 /// A user to create: what [`Provisioner::create_user`] needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,26 +346,12 @@ impl<'a> Provisioner<'a> {
             operation: operation.to_owned(),
             what: what.to_owned(),
         };
-        let mut input = json!({
-            "PoolName": format!("cognate-{tag}"),
-            "Policies": {"PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": true,
-                "RequireLowercase": true,
-                "RequireNumbers": true,
-                "RequireSymbols": true,
-            }},
-            "AutoVerifiedAttributes": ["email"],
-            "AccountRecoverySetting": {"RecoveryMechanisms": [
-                {"Name": "verified_email", "Priority": 1},
-                {"Name": "verified_phone_number", "Priority": 2},
-            ]},
-        });
-        if let Value::Object(m) = &mut input {
-            for (k, v) in extra {
-                m.insert(k.clone(), v.clone());
-            }
+        let mut m = Map::new();
+        m.insert("PoolName".into(), json!(format!("cognate-{tag}")));
+        for (k, v) in FIXTURE.pool.iter().chain(extra) {
+            m.insert(k.clone(), v.clone());
         }
+        let input = Value::Object(m);
         let pool = self.call("CreateUserPool", input).await?;
         let pool_id = pool
             .pointer("/UserPool/Id")
@@ -328,23 +371,15 @@ impl<'a> Provisioner<'a> {
 
     async fn create_clients(&self, fixture: &mut Fixture) -> Result<(), TargetError> {
         let pool_id = fixture.pool_id.clone();
-        for (key, secret, prevent) in [
-            ("legacy", false, "LEGACY"),
-            ("enabled", false, "ENABLED"),
-            ("secret", true, "LEGACY"),
-        ] {
-            let out = self
-                .call(
-                    "CreateUserPoolClient",
-                    json!({
-                        "UserPoolId": pool_id,
-                        "ClientName": format!("cognate-{key}"),
-                        "GenerateSecret": secret,
-                        "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                        "PreventUserExistenceErrors": prevent,
-                    }),
-                )
-                .await?;
+        for (key, members) in &FIXTURE.clients.0 {
+            let mut m = Map::new();
+            m.insert("UserPoolId".into(), json!(pool_id));
+            m.insert("ClientName".into(), json!(format!("cognate-{key}")));
+            for (k, v) in members {
+                m.insert(k.clone(), v.clone());
+            }
+            let secret = members.get("GenerateSecret") == Some(&Value::Bool(true));
+            let out = self.call("CreateUserPoolClient", Value::Object(m)).await?;
             let c = out.get("UserPoolClient");
             let id = c
                 .and_then(|c| c.get("ClientId"))
@@ -379,19 +414,13 @@ impl<'a> Provisioner<'a> {
         fixture: &mut Fixture,
         tag: &str,
     ) -> Result<(), TargetError> {
-        for u in USERS {
-            let user = NewUser {
-                username: format!("cognate-{}-{tag}", u.key),
-                attributes: u
-                    .attributes
-                    .iter()
-                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                    .collect(),
-                confirmed: u.confirmed,
-                disabled: u.disabled,
-            };
+        for (key, u) in &FIXTURE.users.0 {
+            let username = format!("cognate-{key}-{tag}");
+            let user = FIXTURE
+                .new_user(&u.kind, &username, &u.email, &u.phone)
+                .expect("every fixture user's kind is checked at load");
             self.create_user(&fixture.pool_id, &user).await?;
-            fixture.users.insert(u.key.to_owned(), user.username);
+            fixture.users.insert(key.clone(), user.username);
         }
         Ok(())
     }
@@ -483,6 +512,37 @@ mod tests {
             check_url("ftp://127.0.0.1", false),
             Err(TargetError::BadUrl(_))
         ));
+    }
+
+    #[test]
+    fn the_fixture_file_loads_and_its_clients_are_the_placeholders() {
+        let spec = fixture_spec();
+        let clients: Vec<&str> = spec.clients.keys().collect();
+        assert_eq!(clients, crate::placeholder::CLIENTS);
+        let users: Vec<&str> = fixture_user_keys().collect();
+        assert_eq!(
+            users,
+            [
+                "email",
+                "phone",
+                "unverified",
+                "disabled",
+                "unconfirmed",
+                "nocode"
+            ]
+        );
+        let u = spec
+            .new_user("phone", "u", "e@example.com", "+15555550100")
+            .unwrap();
+        assert_eq!(
+            u.attributes,
+            [
+                ("phone_number".to_owned(), "+15555550100".to_owned()),
+                ("phone_number_verified".to_owned(), "true".to_owned())
+            ]
+        );
+        assert!(u.confirmed && !u.disabled);
+        assert!(spec.new_user("robot", "u", "", "").is_none());
     }
 
     #[test]

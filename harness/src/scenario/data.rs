@@ -21,45 +21,6 @@ pub use crate::placeholder::CLIENTS;
 /// A scenario file that cannot be used: the data files' one error type.
 pub type ScenarioError = crate::files::DataError;
 
-/// The states a scenario user can be created in (`users = { reset = "email" }`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UserKind {
-    /// Confirmed, with a verified e-mail address.
-    Email,
-    /// Confirmed, with a verified phone number and no e-mail.
-    Phone,
-    /// Confirmed, with an e-mail address that is not verified.
-    Unverified,
-    /// Created by an admin and never signed in: FORCE_CHANGE_PASSWORD, e-mail verified.
-    Unconfirmed,
-    /// Confirmed with a verified e-mail, then disabled.
-    Disabled,
-}
-
-impl UserKind {
-    pub const ALL: [UserKind; 5] = [
-        UserKind::Email,
-        UserKind::Phone,
-        UserKind::Unverified,
-        UserKind::Unconfirmed,
-        UserKind::Disabled,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            UserKind::Email => "email",
-            UserKind::Phone => "phone",
-            UserKind::Unverified => "unverified",
-            UserKind::Unconfirmed => "unconfirmed",
-            UserKind::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<UserKind> {
-        UserKind::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
-
 /// A sequence of requests against one set of users, each with its expectation.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -69,7 +30,8 @@ pub struct Scenario {
     /// The file it came from, for messages.
     pub file: String,
     /// The scenario's own users by key, created before its first step.
-    pub users: BTreeMap<String, UserKind>,
+    /// Kind names of `fixtures/fixture.toml` (`email`, `phone`, `unverified`, ...).
+    pub users: BTreeMap<String, String>,
     /// CreateUserPool members for a pool of the scenario's own (with the standard policy and
     /// clients); `None` puts the users in the run's pool.
     pub pool: Option<Map<String, Value>>,
@@ -217,22 +179,23 @@ fn scenario(
     }
     let mut users = BTreeMap::new();
     for (key, kind) in &rs.users {
-        let k = UserKind::parse(kind).ok_or_else(|| {
-            at(
+        let kinds = &crate::target::fixture_spec().kinds;
+        if !kinds.contains_key(kind) {
+            return Err(at(
                 None,
                 format!(
                     "user {key:?} has kind {kind:?}; the kinds are {}",
-                    UserKind::ALL.map(UserKind::name).join(", ")
+                    kinds.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
-            )
-        })?;
+            ));
+        }
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(at(
                 None,
                 format!("user key {key:?}: use letters, digits and '-'"),
             ));
         }
-        users.insert(key.clone(), k);
+        users.insert(key.clone(), kind.clone());
     }
     let pool = match &rs.pool {
         None => None,
@@ -386,7 +349,7 @@ evidence = "e"
         let s = parse(GOOD).unwrap();
         assert_eq!(s.len(), 1);
         let sc = &s[0];
-        assert_eq!(sc.users["a"], UserKind::Email);
+        assert_eq!(sc.users["a"], "email");
         assert_eq!(sc.steps.len(), 2);
         assert_eq!(sc.steps[0].user.as_deref(), Some("a"));
         assert_eq!(sc.steps[0].learn_code.as_deref(), Some("first"));

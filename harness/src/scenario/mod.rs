@@ -20,5 +20,5 @@ pub mod run;
 pub mod sequence;
 
 pub use codes::{CodeRequest, CodeSource};
-pub use data::{Scenario, ScenarioError, Step, UserKind};
+pub use data::{Scenario, ScenarioError, Step};
 pub use run::{run_all, run_scenario, CleanupLog, Env, StepRun, NO_CODE_SOURCE};

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use futures::stream::{self, StreamExt};
 
 use super::codes::{CodeRequest, CodeSource};
-use super::data::{Scenario, Step, UserKind};
+use super::data::{Scenario, Step};
 use crate::check::{unjudged, Checker, Status, Verdict};
 use crate::generate::{stable_id, Case, CaseKind, Request, JSON_1_1};
 use crate::model::{Auth, Catalogue};
@@ -91,7 +91,8 @@ impl Env<'_> {
 /// One user a scenario created.
 #[derive(Debug, Clone)]
 pub struct ScenarioUser {
-    pub kind: UserKind,
+    /// A kind of `fixtures/fixture.toml`.
+    pub kind: String,
     pub username: String,
     pub email: String,
     pub phone: String,
@@ -109,7 +110,7 @@ pub fn scenario_users(scenario: &Scenario, tag: &str) -> BTreeMap<String, Scenar
             (
                 key.clone(),
                 ScenarioUser {
-                    kind: *kind,
+                    kind: kind.clone(),
                     username: format!("cognate-{key}-{short}-{tag}"),
                     email: format!("cognate-{key}-{short}@example.com"),
                     phone: format!("+1555555{digits:04}"),
@@ -119,51 +120,12 @@ pub fn scenario_users(scenario: &Scenario, tag: &str) -> BTreeMap<String, Scenar
         .collect()
 }
 
-/// The user to create for a scenario user: attributes and state by kind.
+/// The user to create for a scenario user: attributes and state by kind
+/// (`fixtures/fixture.toml`).
 pub fn new_user(u: &ScenarioUser) -> NewUser {
-    let attrs = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    };
-    let email = u.email.as_str();
-    let (attributes, confirmed, disabled) = match u.kind {
-        UserKind::Email => (
-            attrs(&[("email", email), ("email_verified", "true")]),
-            true,
-            false,
-        ),
-        UserKind::Phone => (
-            attrs(&[
-                ("phone_number", u.phone.as_str()),
-                ("phone_number_verified", "true"),
-            ]),
-            true,
-            false,
-        ),
-        UserKind::Unverified => (
-            attrs(&[("email", email), ("email_verified", "false")]),
-            true,
-            false,
-        ),
-        UserKind::Unconfirmed => (
-            attrs(&[("email", email), ("email_verified", "true")]),
-            false,
-            false,
-        ),
-        UserKind::Disabled => (
-            attrs(&[("email", email), ("email_verified", "true")]),
-            true,
-            true,
-        ),
-    };
-    NewUser {
-        username: u.username.clone(),
-        attributes,
-        confirmed,
-        disabled,
-    }
+    crate::target::fixture_spec()
+        .new_user(&u.kind, &u.username, &u.email, &u.phone)
+        .expect("scenario user kinds are checked when the file is loaded")
 }
 
 /// Fills a step's placeholders: the scenario's users, learned codes, captured values and fresh

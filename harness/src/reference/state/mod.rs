@@ -1,0 +1,664 @@
+//! The reference target's in-memory state (user pools → clients, users, codes), the helpers its
+//! operations share, and the registry of handlers. The operations live by group, one file each
+//! (`pools`, `users`, `recovery`, `auth`), each registering `(name, handler)` pairs. Pure: input
+//! values, the time and the seeded generator come in through the arguments.
+//!
+//! Evidence rows cited below are in `aws-behaviour.md` §4 unless noted.
+
+mod auth;
+mod pools;
+mod recovery;
+mod users;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::distr::{Alphanumeric, SampleString};
+use rand::Rng;
+use serde_json::{json, Map, Value};
+
+use super::{empty, uuid_like, ApiError, Ctx};
+use crate::model::wire::secret_hash;
+
+/// Forgot-password codes are valid for one hour (§4 "expired or already-used code",
+/// amazon-archives/amazon-cognito-identity-js#189).
+pub const CODE_VALIDITY: Duration = Duration::from_secs(3600);
+/// Wrong codes accepted since the last one was issued before LimitExceededException: five
+/// CodeMismatchException, then the limit (§4 "attempt limit: wrong codes in a row", conf. B).
+pub const MAX_CODE_ATTEMPTS: u32 = 5;
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "000000000000";
+const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
+const CONFIRMED: &str = "CONFIRMED";
+const UNCONFIRMED: &str = "UNCONFIRMED";
+
+/// The characters Cognito counts as symbols in a password policy.
+const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
+
+/// PasswordPolicyType, with the defaults filled in.
+#[derive(Debug, Clone)]
+struct PasswordPolicy {
+    min_length: i64,
+    uppercase: bool,
+    lowercase: bool,
+    numbers: bool,
+    symbols: bool,
+    temporary_validity_days: i64,
+    history_size: Option<i64>,
+}
+
+impl PasswordPolicy {
+    fn from_input(p: Option<&Value>) -> Self {
+        let flag = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_bool);
+        let int = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_i64);
+        PasswordPolicy {
+            min_length: int("MinimumLength").unwrap_or(8),
+            uppercase: flag("RequireUppercase").unwrap_or(true),
+            lowercase: flag("RequireLowercase").unwrap_or(true),
+            numbers: flag("RequireNumbers").unwrap_or(true),
+            symbols: flag("RequireSymbols").unwrap_or(true),
+            temporary_validity_days: int("TemporaryPasswordValidityDays").unwrap_or(7),
+            history_size: int("PasswordHistorySize"),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let mut p = json!({
+            "MinimumLength": self.min_length,
+            "RequireUppercase": self.uppercase,
+            "RequireLowercase": self.lowercase,
+            "RequireNumbers": self.numbers,
+            "RequireSymbols": self.symbols,
+            "TemporaryPasswordValidityDays": self.temporary_validity_days,
+        });
+        if let Some(h) = self.history_size {
+            p["PasswordHistorySize"] = json!(h);
+        }
+        p
+    }
+
+    /// The first rule the password breaks, in the wording of §4 "password breaks the pool
+    /// policy" (data-dot-all/dataall#690; the other reasons are the expected forms).
+    fn check(&self, password: &str) -> Result<(), ApiError> {
+        let reason = if (password.chars().count() as i64) < self.min_length {
+            Some("Password not long enough")
+        } else if self.uppercase && !password.chars().any(|c| c.is_ascii_uppercase()) {
+            Some("Password must have uppercase characters")
+        } else if self.lowercase && !password.chars().any(|c| c.is_ascii_lowercase()) {
+            Some("Password must have lowercase characters")
+        } else if self.numbers && !password.chars().any(|c| c.is_ascii_digit()) {
+            Some("Password must have numeric characters")
+        } else if self.symbols && !password.chars().any(|c| SYMBOLS.contains(c)) {
+            Some("Password must have symbol characters")
+        } else {
+            None
+        };
+        match reason {
+            None => Ok(()),
+            Some(r) => Err(ApiError::new(
+                "InvalidPasswordException",
+                format!("Password did not conform with password policy: {r}"),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Code {
+    value: String,
+    issued: SystemTime,
+}
+
+/// The six-digit codes a user was issued before the current one, as one bit each: a long run
+/// issues hundreds of thousands, and membership is asked on every new code.
+#[derive(Debug, Clone, Default)]
+struct SpentCodes(Option<Box<[u64]>>);
+
+impl SpentCodes {
+    const CODES: usize = 1_000_000;
+
+    /// The bit of a code the reference issues (`{:06}`); `None` for any other string.
+    fn bit(code: &str) -> Option<usize> {
+        (code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| code.parse().ok())
+            .flatten()
+    }
+
+    fn insert(&mut self, code: &str) {
+        if let Some(i) = Self::bit(code) {
+            let bits = self
+                .0
+                .get_or_insert_with(|| vec![0u64; Self::CODES.div_ceil(64)].into_boxed_slice());
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn contains(&self, code: &str) -> bool {
+        match (&self.0, Self::bit(code)) {
+            (Some(bits), Some(i)) => bits[i / 64] & (1 << (i % 64)) != 0,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    username: String,
+    attributes: Vec<(String, String)>,
+    enabled: bool,
+    status: String,
+    password: Option<String>,
+    created: SystemTime,
+    modified: SystemTime,
+    /// The outstanding forgot-password code.
+    code: Option<Code>,
+    /// Codes issued to this user earlier: superseded by a newer one, or used.
+    spent_codes: SpentCodes,
+    /// Wrong codes since the last code was issued.
+    failed_attempts: u32,
+}
+
+impl User {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn verified(&self, attr: &str) -> bool {
+        self.attr(attr).is_some_and(|v| !v.is_empty())
+            && self.attr(&format!("{attr}_verified")) == Some("true")
+    }
+
+    fn set_attr(&mut self, name: &str, value: &str) {
+        match self.attributes.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => self.attributes.push((name.to_owned(), value.to_owned())),
+        }
+    }
+
+    fn attributes_json(&self) -> Value {
+        Value::Array(
+            self.attributes
+                .iter()
+                .map(|(k, v)| json!({"Name": k, "Value": v}))
+                .collect(),
+        )
+    }
+
+    fn user_type(&self) -> Value {
+        json!({
+            "Username": self.username,
+            "Attributes": self.attributes_json(),
+            "UserCreateDate": epoch(self.created),
+            "UserLastModifiedDate": epoch(self.modified),
+            "Enabled": self.enabled,
+            "UserStatus": self.status,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Client {
+    id: String,
+    name: String,
+    secret: Option<String>,
+    explicit_auth_flows: Vec<String>,
+    /// PreventUserExistenceErrors = ENABLED; LEGACY (the API default, §4) otherwise.
+    hide_existence: bool,
+    created: SystemTime,
+    modified: SystemTime,
+    echo: Map<String, Value>,
+}
+
+impl Client {
+    fn to_json(&self, pool_id: &str) -> Value {
+        let mut c = Map::new();
+        c.insert("UserPoolId".into(), json!(pool_id));
+        c.insert("ClientName".into(), json!(self.name));
+        c.insert("ClientId".into(), json!(self.id));
+        if let Some(s) = &self.secret {
+            c.insert("ClientSecret".into(), json!(s));
+        }
+        c.insert("LastModifiedDate".into(), json!(epoch(self.modified)));
+        c.insert("CreationDate".into(), json!(epoch(self.created)));
+        for (k, v) in &self.echo {
+            c.insert(k.clone(), v.clone());
+        }
+        if !self.explicit_auth_flows.is_empty() {
+            c.insert("ExplicitAuthFlows".into(), json!(self.explicit_auth_flows));
+        }
+        c.insert(
+            "PreventUserExistenceErrors".into(),
+            json!(if self.hide_existence {
+                "ENABLED"
+            } else {
+                "LEGACY"
+            }),
+        );
+        Value::Object(c)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Pool {
+    id: String,
+    name: String,
+    created: SystemTime,
+    modified: SystemTime,
+    policy: PasswordPolicy,
+    sign_in_policy: Option<Value>,
+    username_attributes: Vec<String>,
+    alias_attributes: Vec<String>,
+    /// AccountRecoverySetting mechanism names by priority, when the pool sets them.
+    recovery: Option<Vec<String>>,
+    case_sensitive: bool,
+    /// Input members echoed into UserPoolType as given.
+    echo: Map<String, Value>,
+    clients: BTreeMap<String, Client>,
+    users: BTreeMap<String, User>,
+}
+
+impl Pool {
+    fn to_json(&self) -> Value {
+        let mut p = Map::new();
+        p.insert("Id".into(), json!(self.id));
+        p.insert("Name".into(), json!(self.name));
+        let mut policies = json!({"PasswordPolicy": self.policy.to_json()});
+        if let Some(s) = &self.sign_in_policy {
+            policies["SignInPolicy"] = s.clone();
+        }
+        p.insert("Policies".into(), policies);
+        p.insert("LastModifiedDate".into(), json!(epoch(self.modified)));
+        p.insert("CreationDate".into(), json!(epoch(self.created)));
+        p.insert(
+            "EstimatedNumberOfUsers".into(),
+            json!(self.users.len() as i64),
+        );
+        p.insert(
+            "Arn".into(),
+            json!(format!(
+                "arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{}",
+                self.id
+            )),
+        );
+        for (k, v) in &self.echo {
+            p.insert(k.clone(), v.clone());
+        }
+        Value::Object(p)
+    }
+
+    fn same_name(&self, a: &str, b: &str) -> bool {
+        if self.case_sensitive {
+            a == b
+        } else {
+            a.to_lowercase() == b.to_lowercase()
+        }
+    }
+
+    /// The stored username a sign-in name refers to: the username itself, else an attribute
+    /// the pool uses as username (UsernameAttributes), else an alias (AliasAttributes; e-mail and
+    /// phone aliases only once verified).
+    fn resolve(&self, name: &str) -> Option<String> {
+        if self.users.contains_key(name) {
+            return Some(name.to_owned());
+        }
+        if let Some(u) = self
+            .users
+            .values()
+            .find(|u| self.same_name(&u.username, name))
+        {
+            return Some(u.username.clone());
+        }
+        for attr in &self.username_attributes {
+            if let Some(u) = self
+                .users
+                .values()
+                .find(|u| u.attr(attr).is_some_and(|v| self.same_name(v, name)))
+            {
+                return Some(u.username.clone());
+            }
+        }
+        for attr in &self.alias_attributes {
+            let needs_verification = attr == "email" || attr == "phone_number";
+            if let Some(u) = self.users.values().find(|u| {
+                u.attr(attr).is_some_and(|v| self.same_name(v, name))
+                    && (!needs_verification || u.verified(attr))
+            }) {
+                return Some(u.username.clone());
+            }
+        }
+        None
+    }
+
+    fn user_mut(&mut self, name: &str) -> Result<&mut User, ApiError> {
+        let key = self.resolve(name).ok_or_else(user_not_found)?;
+        self.users.get_mut(&key).ok_or_else(user_not_found)
+    }
+
+    /// Where a recovery code goes: verified e-mail first, else verified phone, unless the
+    /// pool's AccountRecoverySetting orders them otherwise.
+    fn recovery_delivery(&self, user: &User) -> Option<Value> {
+        let default = [
+            "verified_email".to_owned(),
+            "verified_phone_number".to_owned(),
+        ];
+        let order = self.recovery.as_deref().unwrap_or(&default);
+        for mechanism in order {
+            match mechanism.as_str() {
+                "verified_email" if user.verified("email") => {
+                    return Some(delivery(
+                        "EMAIL",
+                        "email",
+                        mask_email(user.attr("email").unwrap_or_default()),
+                    ));
+                }
+                "verified_phone_number" if user.verified("phone_number") => {
+                    return Some(delivery(
+                        "SMS",
+                        "phone_number",
+                        mask_phone(user.attr("phone_number").unwrap_or_default()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+fn delivery(medium: &str, attr: &str, destination: String) -> Value {
+    json!({
+        "Destination": destination,
+        "DeliveryMedium": medium,
+        "AttributeName": attr,
+    })
+}
+
+/// `alice@example.com` → `a***@e***`, the masking of §4 "successful ForgotPassword" (moto's
+/// `aws_verified` test).
+fn mask_email(email: &str) -> String {
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+    format!("{}***@{}***", first(local), first(domain))
+}
+
+/// `+15555551234` → `+*******1234`.
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    let keep = chars.len().min(4);
+    let (head, tail) = chars.split_at(chars.len() - keep);
+    let mut out = String::new();
+    for (i, c) in head.iter().enumerate() {
+        out.push(if i == 0 && *c == '+' { '+' } else { '*' });
+    }
+    out.extend(tail);
+    out
+}
+
+fn epoch(t: SystemTime) -> f64 {
+    let ms = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    ms as f64 / 1000.0
+}
+
+fn user_not_found() -> ApiError {
+    // §4 "generic user not found (other operations)".
+    ApiError::new("UserNotFoundException", "User does not exist.")
+}
+
+fn pool_not_found(id: &str) -> ApiError {
+    // §4 "unknown user pool (admin operations)".
+    ApiError::new(
+        "ResourceNotFoundException",
+        format!("User pool {id} does not exist."),
+    )
+}
+
+fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
+    v.get(k).and_then(Value::as_str)
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn attributes(v: Option<&Value>) -> Vec<(String, String)> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    let name = str_of(x, "Name")?;
+                    Some((
+                        name.to_owned(),
+                        str_of(x, "Value").unwrap_or_default().to_owned(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn lowercase_alnum(rng: &mut impl Rng, n: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..n)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+/// Where a public operation carries its secret hash, which decides the missing-hash wording.
+#[derive(Clone, Copy)]
+enum HashCarrier {
+    /// The `SecretHash` member (ForgotPassword, ConfirmForgotPassword, SignUp, ...).
+    Member,
+    /// `SECRET_HASH` in AuthParameters (InitiateAuth).
+    AuthParameter,
+}
+
+/// The secret checks of the public operations (§4 rows "client has a secret, SecretHash left
+/// out", "client has a secret, SECRET_HASH left out", "wrong SecretHash", "SecretHash sent to a
+/// client without a secret"). The hash is accepted when it was computed over any of `names`
+/// (the name the caller sent, or the stored username it resolves to).
+fn check_secret(
+    client: &Client,
+    given: Option<&str>,
+    names: &[&str],
+    carrier: HashCarrier,
+) -> Result<(), ApiError> {
+    let id = &client.id;
+    match (&client.secret, given) {
+        (Some(_), None) => Err(ApiError::not_authorized(match carrier {
+            HashCarrier::Member => {
+                format!("Client {id} is configured for secret but secret was not received")
+            }
+            HashCarrier::AuthParameter => {
+                format!("Client {id} is configured with secret but SECRET_HASH was not received")
+            }
+        })),
+        (Some(secret), Some(hash)) => {
+            if names.iter().any(|n| secret_hash(secret, n, id) == hash) {
+                Ok(())
+            } else {
+                Err(ApiError::not_authorized(format!(
+                    "Unable to verify secret hash for client {id}"
+                )))
+            }
+        }
+        (None, Some(_)) => Err(ApiError::invalid_parameter(format!(
+            "Client {id} is not configured for secret but secret hash was received"
+        ))),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Every user pool, and which pool each client id belongs to.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct State {
+    pools: BTreeMap<String, Pool>,
+    clients: HashMap<String, String>,
+}
+
+/// One operation's handler: the state, the validated input, the request's context.
+type Handler = fn(&mut State, &Value, &mut Ctx<'_>) -> Result<Value, ApiError>;
+
+/// Every group's handlers, by operation name. Adding an operation is a handler in its group's
+/// file (or a new group listed here), nothing else.
+static HANDLERS: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
+    [
+        pools::HANDLERS,
+        users::HANDLERS,
+        recovery::HANDLERS,
+        auth::HANDLERS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect()
+});
+
+/// The operations the reference implements, by name.
+#[cfg(test)]
+pub fn implemented() -> impl Iterator<Item = &'static str> {
+    HANDLERS.keys().copied()
+}
+
+impl State {
+    /// Runs one validated operation: its group's handler, or 501 for one the reference lacks.
+    pub fn dispatch(
+        &mut self,
+        op: &str,
+        input: &Value,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Value, ApiError> {
+        match HANDLERS.get(op) {
+            Some(handler) => handler(self, input, ctx),
+            None => Err(ApiError::not_implemented(op)),
+        }
+    }
+
+    /// The outstanding code of a user, if any (the harness's code source).
+    pub fn pending_code(&self, pool_id: &str, username: &str) -> Option<String> {
+        let pool = self.pools.get(pool_id)?;
+        let key = pool.resolve(username)?;
+        pool.users.get(&key)?.code.as_ref().map(|c| c.value.clone())
+    }
+
+    fn pool_mut(&mut self, input: &Value) -> Result<&mut Pool, ApiError> {
+        let id = str_of(input, "UserPoolId").unwrap_or_default();
+        self.pools.get_mut(id).ok_or_else(|| pool_not_found(id))
+    }
+
+    /// The pool id and client a public operation names: §4 "unknown ClientId".
+    fn client(&self, input: &Value) -> Result<(String, Client), ApiError> {
+        let id = str_of(input, "ClientId").unwrap_or_default();
+        let not_found = || {
+            ApiError::new(
+                "ResourceNotFoundException",
+                format!("User pool client {id} does not exist."),
+            )
+        };
+        let pool_id = self.clients.get(id).ok_or_else(not_found)?;
+        let client = self
+            .pools
+            .get(pool_id)
+            .and_then(|p| p.clients.get(id))
+            .ok_or_else(not_found)?;
+        Ok((pool_id.clone(), client.clone()))
+    }
+
+    /// Client, user and secret for a public operation, in the order the brief fixes: unknown
+    /// client, then the secret checks, then (for the caller) the user.
+    fn public_user(
+        &mut self,
+        input: &Value,
+        name: &str,
+        hash: Option<&str>,
+        carrier: HashCarrier,
+    ) -> Result<(String, Client, Option<String>), ApiError> {
+        let (pool_id, client) = self.client(input)?;
+        let pool = self
+            .pools
+            .get(&pool_id)
+            .ok_or_else(|| pool_not_found(&pool_id))?;
+        let resolved = pool.resolve(name);
+        let mut names = vec![name];
+        if let Some(r) = resolved.as_deref() {
+            names.push(r);
+        }
+        check_secret(&client, hash, &names, carrier)?;
+        Ok((pool_id, client, resolved))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handler_is_an_operation_of_the_model_once() {
+        let cat = crate::model::Catalogue::embedded();
+        let mut names: Vec<&str> = implemented().collect();
+        names.sort_unstable();
+        assert_eq!(names.len(), 13, "{names:?}");
+        for n in names {
+            assert!(cat.operation(n).is_some(), "{n} is not an operation");
+        }
+        let registered: usize = [
+            pools::HANDLERS,
+            users::HANDLERS,
+            recovery::HANDLERS,
+            auth::HANDLERS,
+        ]
+        .iter()
+        .map(|h| h.len())
+        .sum();
+        assert_eq!(registered, 13, "an operation registered twice");
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask_email("alice@example.com"), "a***@e***");
+        assert_eq!(mask_email("nobody"), "n***@***");
+        assert_eq!(mask_phone("+15555551234"), "+*******1234");
+        assert_eq!(mask_phone("12"), "12");
+    }
+
+    #[test]
+    fn secret_hash_is_the_documented_hmac() {
+        // Base64(HMAC-SHA256("secret", "alice" + "client")), computed independently.
+        assert_eq!(
+            secret_hash("secret", "alice", "client"),
+            "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0="
+        );
+    }
+
+    #[test]
+    fn password_policy_reasons_in_order() {
+        let p = PasswordPolicy::from_input(None);
+        let reason = |pw: &str| p.check(pw).err().and_then(|e| e.message);
+        assert_eq!(
+            reason("Aa1!"),
+            Some("Password did not conform with password policy: Password not long enough".into())
+        );
+        assert!(reason("aaaaaaa1!")
+            .unwrap()
+            .ends_with("uppercase characters"));
+        assert!(reason("AAAAAAA1!")
+            .unwrap()
+            .ends_with("lowercase characters"));
+        assert!(reason("AAAAaaaa!").unwrap().ends_with("numeric characters"));
+        assert!(reason("AAAAaaaa1").unwrap().ends_with("symbol characters"));
+        assert_eq!(reason("AAAAaaa1!"), None);
+    }
+}
