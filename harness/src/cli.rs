@@ -8,21 +8,18 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
-use crate::check::{CheckError, Checker};
-use crate::config::ConfigError;
+use crate::check::Checker;
 use crate::exit::ExitCode;
-use crate::files::DataError;
-use crate::generate::{Case, GenerateError};
-use crate::model::{import, Catalogue, ModelError, Operation};
+use crate::generate::Case;
+use crate::model::{import, Catalogue, Operation};
 use crate::netfuzz::{self, NetFuzzError};
 use crate::reference::{self, Reference};
-use crate::replay::ReplayError;
 use crate::report::{
     conformance_markdown, NamedReport, ReportError, ReportFile, SnapshotOutcome, Summary,
 };
 use crate::scenario::{self, codes, Scenario};
 use crate::session::{self, Plan, RunError, RunOptions, Target, TargetSpec};
-use crate::target::{Provisioner, TargetError};
+use crate::target::Provisioner;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -311,16 +308,9 @@ pub enum SchemasCommand {
 /// Everything that stops a command, each mapped to its exit code.
 #[derive(Debug, Error)]
 pub enum CliError {
+    /// What a run's stages report (schemas, packs, targets, reports): the session's errors.
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error(transparent)]
-    Model(#[from] ModelError),
-    #[error(transparent)]
-    Data(#[from] DataError),
-    #[error(transparent)]
-    Generate(#[from] GenerateError),
-    #[error(transparent)]
-    Check(#[from] CheckError),
     #[error("{path}: {source}")]
     Import {
         path: String,
@@ -339,12 +329,7 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    #[error(transparent)]
-    Target(#[from] TargetError),
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Replay(#[from] ReplayError),
+
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("cannot start the reference target: {0}")]
@@ -367,13 +352,8 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Run(e) => e.exit_code(),
-            CliError::Model(_)
-            | CliError::Data(_)
-            | CliError::Generate(_)
-            | CliError::Check(_)
-            | CliError::Import { .. }
+            CliError::Import { .. }
             | CliError::Read { .. }
-            | CliError::Config(_)
             | CliError::BadReport { .. }
             | CliError::Reproducer { .. }
             | CliError::NetFuzz(
@@ -382,15 +362,9 @@ impl CliError {
                 | NetFuzzError::Read { .. },
             ) => ExitCode::BadInput,
             CliError::NetFuzz(NetFuzzError::Scheme(_) | NetFuzzError::BadUrl(_)) => ExitCode::Usage,
-            CliError::NoSuchCase { .. }
-            | CliError::DuplicateReport(_)
-            | CliError::Replay(ReplayError::Url(_))
-            | CliError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
-                ExitCode::Usage
-            }
+            CliError::NoSuchCase { .. } | CliError::DuplicateReport(_) => ExitCode::Usage,
             CliError::Drift(..) => ExitCode::SnapshotDrift,
             CliError::Write { .. }
-            | CliError::Target(_)
             | CliError::Report(_)
             | CliError::Serve(_)
             | CliError::NetFuzz(_) => ExitCode::Runtime,
@@ -555,8 +529,8 @@ fn find_stateful(
     cat: &Catalogue,
 ) -> Result<Option<ReplayTarget>, CliError> {
     let scenarios = match &a.scenario_dir {
-        Some(dir) => scenario::data::load_dir(dir, cat)?,
-        None => scenario::data::embedded(cat)?,
+        Some(dir) => scenario::data::load_dir(dir, cat).map_err(RunError::from)?,
+        None => scenario::data::embedded(cat).map_err(RunError::from)?,
     };
     for s in scenarios {
         if let Some(i) = s.steps.iter().position(|st| st.id == case_id) {
@@ -588,7 +562,9 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
         })?,
     };
     let started = Target::start(&a.target.spec(), cat).await?;
-    let checker = Checker::new(cat)?.with_not_implemented(started.not_implemented.clone());
+    let checker = Checker::new(cat)
+        .map_err(RunError::from)?
+        .with_not_implemented(started.not_implemented.clone());
     let result = async {
         let client = started.client()?;
         let fixture = started.provision(&client, a.selection.seed).await?;
@@ -893,13 +869,10 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
     let ops: Vec<&Operation> = if a.operations.is_empty() {
         cat.operations.values().collect()
     } else {
-        a.operations
+        session::select(cat, &a.operations)?
             .iter()
-            .map(|n| {
-                cat.operation(n)
-                    .ok_or_else(|| GenerateError::UnknownOperation(n.clone()))
-            })
-            .collect::<Result<_, _>>()?
+            .filter_map(|n| cat.operation(n))
+            .collect()
     };
     let known = match (&a.baseline, a.update) {
         (Some(path), false) => netfuzz::Known::read(path)?,

@@ -546,15 +546,6 @@ mod tests {
     }
 
     #[test]
-    fn secret_hash_is_the_documented_hmac() {
-        // HMAC-SHA256(key="secret", "alice" + "client") computed independently (Python hmac).
-        assert_eq!(
-            secret_hash("secret", "alice", "client"),
-            "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0="
-        );
-    }
-
-    #[test]
     fn fixture_fills_placeholders() {
         let mut f = Fixture {
             pool_id: "us-east-1_abc".into(),

@@ -37,6 +37,42 @@ fn verdicts<'a>(report: &'a Value, operation: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// Runs `cognate run --quiet` against `server` as the profile `name` with these extra profile
+/// lines and arguments, off the test's runtime; the output and the report.json it wrote.
+async fn run_profile(
+    server: &MockServer,
+    profile: &str,
+    args: &[&str],
+) -> (std::process::Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cognate.toml");
+    let text = format!("[targets.t]\nurl = \"{}\"\n{profile}\n", server.uri());
+    std::fs::write(&cfg, text).unwrap();
+    let reports = dir.path().join("reports");
+    let mut all: Vec<String> = [
+        "run",
+        "--quiet",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--target",
+        "t",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    all.extend(args.iter().map(|s| (*s).to_owned()));
+    let out = tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        cognate(&refs)
+    })
+    .await
+    .unwrap();
+    let r = report(&reports);
+    (out, r)
+}
+
 fn check<'a>(verdict: &'a Value, name: &str) -> Option<&'a Value> {
     verdict["checks"]
         .as_array()
@@ -332,40 +368,13 @@ async fn not_implemented_inside_an_implemented_operation_is_a_failure() {
         )
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("cognate.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[targets.partial]\nurl = \"{}\"\nnot_implemented = [\"CognitoLocal#Unsupported\"]\n",
-            server.uri()
-        ),
+    let (out, r) = run_profile(
+        &server,
+        "not_implemented = [\"CognitoLocal#Unsupported\"]",
+        &["--no-scenarios", "--operation", "ForgotPassword"],
     )
-    .unwrap();
-    let reports = dir.path().join("reports");
-    let (cfg_s, rep_s) = (
-        cfg.to_str().unwrap().to_owned(),
-        reports.to_str().unwrap().to_owned(),
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        cognate(&[
-            "run",
-            "--quiet",
-            "--no-scenarios",
-            "--operation",
-            "ForgotPassword",
-            "--config",
-            &cfg_s,
-            "--target",
-            "partial",
-            "--report-dir",
-            &rep_s,
-        ])
-    })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(code(&out), 4, "{}", text(&out));
-    let r = report(&reports);
     assert!(r["run"].get("not_implemented").is_none(), "{}", r["run"]);
     let vs = verdicts(&r, "ForgotPassword");
     assert!(vs.iter().all(|v| v["status"] != "skip"), "no skips");
@@ -395,39 +404,13 @@ async fn a_profile_list_of_implemented_operations_decides_the_rest() {
         )
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("cognate.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "[targets.listed]\nurl = \"{}\"\nimplements = [\"ForgotPassword\"]\n",
-            server.uri()
-        ),
+    let (out, r) = run_profile(
+        &server,
+        "implements = [\"ForgotPassword\"]",
+        &["--operation", "ForgotPassword,GetUser"],
     )
-    .unwrap();
-    let reports = dir.path().join("reports");
-    let (cfg_s, rep_s) = (
-        cfg.to_str().unwrap().to_owned(),
-        reports.to_str().unwrap().to_owned(),
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        cognate(&[
-            "run",
-            "--quiet",
-            "--operation",
-            "ForgotPassword,GetUser",
-            "--config",
-            &cfg_s,
-            "--target",
-            "listed",
-            "--report-dir",
-            &rep_s,
-        ])
-    })
-    .await
-    .unwrap();
+    .await;
     assert_eq!(code(&out), 4, "{}", text(&out));
-    let r = report(&reports);
     assert_eq!(r["run"]["not_implemented"], serde_json::json!(["GetUser"]));
     for v in verdicts(&r, "GetUser") {
         let routing = matches!(

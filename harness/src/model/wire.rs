@@ -25,3 +25,21 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
     mac.update(client_id.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_hash_is_the_documented_hmac() {
+        // HMAC-SHA256(key="secret", "alice" + "client") computed independently (Python hmac).
+        assert_eq!(
+            secret_hash("secret", "alice", "client"),
+            "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0="
+        );
+        assert_eq!(
+            target_of("ForgotPassword"),
+            "AWSCognitoIdentityProviderService.ForgotPassword"
+        );
+    }
+}

@@ -333,26 +333,20 @@ async fn run_steps(
             out.push(unsent(Status::Skip, why));
             continue;
         }
-        if let Some(missing) = step.needs_codes.iter().find(|n| !codes.contains_key(*n)) {
-            let (status, why) = gaps.get(missing).cloned().unwrap_or((
-                Status::Error,
-                format!("no code learned for {{{{cognate:{missing}}}}}"),
-            ));
-            blocked = Some((
-                status,
-                format!("follows step {:?}, which could not run: {why}", step.name),
-            ));
-            out.push(unsent(status, why));
-            continue;
-        }
-        if let Some(missing) = step
-            .needs_captures
+        // A code or captured value the request needs and an earlier step did not provide.
+        let missing = step
+            .needs_codes
             .iter()
-            .find(|n| !captured.contains_key(*n))
-        {
+            .find(|n| !codes.contains_key(*n))
+            .or_else(|| {
+                step.needs_captures
+                    .iter()
+                    .find(|n| !captured.contains_key(*n))
+            });
+        if let Some(missing) = missing {
             let (status, why) = gaps.get(missing).cloned().unwrap_or((
                 Status::Error,
-                format!("nothing captured as {{{{cognate:{missing}}}}}"),
+                format!("nothing learned or captured as {{{{cognate:{missing}}}}}"),
             ));
             blocked = Some((
                 status,

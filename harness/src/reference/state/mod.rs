@@ -635,15 +635,6 @@ mod tests {
     }
 
     #[test]
-    fn secret_hash_is_the_documented_hmac() {
-        // Base64(HMAC-SHA256("secret", "alice" + "client")), computed independently.
-        assert_eq!(
-            secret_hash("secret", "alice", "client"),
-            "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0="
-        );
-    }
-
-    #[test]
     fn password_policy_reasons_in_order() {
         let p = PasswordPolicy::from_input(None);
         let reason = |pw: &str| p.check(pw).err().and_then(|e| e.message);
