@@ -262,7 +262,8 @@ pub struct FuzzArgs {
     /// Where reproducers and fuzz-summary.json go.
     #[arg(long, default_value = "reports/fuzz", value_name = "DIR")]
     pub out: PathBuf,
-    /// Operation to fuzz (repeatable). Default: every operation of the model.
+    /// Operations to fuzz: names or globs (`Admin*`), repeatable or comma-separated. Default:
+    /// every operation of the model.
     #[arg(long = "operation", value_name = "NAME")]
     pub operations: Vec<String>,
     /// Reproducers to save at most, for timing and other kinds each; further distinct findings
