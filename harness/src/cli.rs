@@ -8,18 +8,13 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
-use crate::check::Checker;
 use crate::exit::ExitCode;
-use crate::generate::Case;
 use crate::model::{import, Catalogue, Operation};
 use crate::netfuzz::{self, NetFuzzError};
 use crate::reference::{self, Reference};
-use crate::report::{
-    conformance_markdown, NamedReport, ReportError, ReportFile, SnapshotOutcome, Summary,
-};
-use crate::scenario::{self, codes, Scenario};
+use crate::report::{conformance_markdown, NamedReport, ReportError, ReportFile, Summary};
+use crate::scenario::{self, codes};
 use crate::session::{self, Plan, RunError, RunOptions, Target, TargetSpec};
-use crate::target::Provisioner;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -472,17 +467,21 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
     target.stop().await;
     let outcome = result?;
     if let Some(snapshot) = &outcome.snapshot {
-        snapshot_result(snapshot);
+        // In snapshot mode the result is drift or not (and skips under --fail-on-skip).
+        println!("\n{}", snapshot.render().trim_end());
+        if outcome.exit == ExitCode::ContractFailure {
+            println!(
+                "{} case(s) skipped, and --fail-on-skip is set",
+                outcome.summary.totals().skip
+            );
+        }
+        println!(
+            "\nresult: {} (exit {})",
+            outcome.exit.name(),
+            outcome.exit.code()
+        );
     }
     Ok(outcome.exit)
-}
-
-/// Prints the snapshot comparison and the run's result, which in snapshot mode is drift or not.
-fn snapshot_result(outcome: &SnapshotOutcome) -> ExitCode {
-    let code = outcome.exit_code();
-    println!("\n{}", outcome.render().trim_end());
-    println!("\nresult: {} (exit {})", code.name(), code.code());
-    code
 }
 
 fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
@@ -515,151 +514,24 @@ fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::Pass)
 }
 
-/// What `cognate replay` re-runs.
-enum ReplayTarget {
-    Case(Box<Case>),
-    /// A scenario cut after the step to show.
-    Scenario(Box<Scenario>),
-    Sequence(usize),
-}
-
-/// A scenario step or a sequence with this id, if any.
-fn find_stateful(
-    a: &ReplayArgs,
-    case_id: &str,
-    cat: &Catalogue,
-) -> Result<Option<ReplayTarget>, CliError> {
-    let scenarios = match &a.scenario_dir {
-        Some(dir) => scenario::data::load_dir(dir, cat).map_err(RunError::from)?,
-        None => scenario::data::embedded(cat).map_err(RunError::from)?,
-    };
-    for s in scenarios {
-        if let Some(i) = s.steps.iter().position(|st| st.id == case_id) {
-            let mut cut = s.clone();
-            cut.steps.truncate(i + 1);
-            return Ok(Some(ReplayTarget::Scenario(Box::new(cut))));
-        }
-    }
-    Ok(
-        scenario::sequence::find(a.selection.seed, case_id, REPLAY_SEQUENCES)
-            .map(ReplayTarget::Sequence),
-    )
-}
-
-/// How many sequences of a seed `cognate replay` looks through for an id.
-const REPLAY_SEQUENCES: usize = 10_000;
-
 async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
     let plan = Plan::new(&a.selection.session(None))?;
     let cat = plan.catalogue;
-    let (count, mut cases) = plan.cases()?;
     let case_id = a.case_id.clone().unwrap_or_default();
-    let what = match cases.find(|c| c.id == case_id) {
-        Some(c) => ReplayTarget::Case(Box::new(c)),
-        None => find_stateful(&a, &case_id, cat)?.ok_or_else(|| CliError::NoSuchCase {
-            id: case_id.clone(),
-            count,
-            seed: a.selection.seed,
-        })?,
-    };
+    let (count, what) = session::find(&plan, &case_id, a.scenario_dir.as_deref())?;
+    let what = what.ok_or_else(|| CliError::NoSuchCase {
+        id: case_id.clone(),
+        count,
+        seed: a.selection.seed,
+    })?;
     let started = Target::start(&a.target.spec(), cat).await?;
-    let checker = Checker::new(cat)
-        .map_err(RunError::from)?
-        .with_not_implemented(started.not_implemented.clone());
-    let result = async {
-        let client = started.client()?;
-        let fixture = started.provision(&client, a.selection.seed).await?;
-        let checker = checker.with_secrets(fixture.secrets());
-        let used: Vec<String> = match &what {
-            ReplayTarget::Case(c) => vec![c.operation.clone()],
-            ReplayTarget::Scenario(s) => s.steps.iter().map(|st| st.operation.clone()).collect(),
-            ReplayTarget::Sequence(_) => scenario::sequence::OPERATIONS
-                .iter()
-                .map(|o| (*o).to_owned())
-                .collect(),
-        };
-        let lacking =
-            session::probe(&plan, &started, &client, &checker, &fixture, &used).await;
-        let checker = checker.with_lacking(lacking);
-        let codes = started.codes();
-        let cleanup = scenario::CleanupLog::default();
-        let tag = format!("s{}", a.selection.seed);
-        let env = scenario::Env {
-            catalogue: cat,
-            client: &client,
-            checker: &checker,
-            fixture: &fixture,
-            codes: codes.as_deref(),
-            tag: &tag,
-            cleanup: &cleanup,
-        };
-        let (runs, shown_from, note) = match &what {
-            ReplayTarget::Case(case) => {
-                let run = match checker.lacks_case(case) {
-                    Some(why) => scenario::StepRun {
-                        case: (**case).clone(),
-                        exchange: None,
-                        verdict: crate::check::unjudged(
-                            case,
-                            crate::check::Status::Skip,
-                            format!("target does not implement {why}"),
-                        ),
-                    },
-                    None => {
-                        let exchange = client.send(&case.id, &case.request, &fixture).await;
-                        let verdict = checker.check(case, &exchange);
-                        scenario::StepRun {
-                            case: (**case).clone(),
-                            exchange: Some(exchange),
-                            verdict,
-                        }
-                    }
-                };
-                (vec![run], 0, None)
-            }
-            ReplayTarget::Scenario(s) => {
-                let runs = scenario::run_scenario(&env, s).await;
-                let last = runs.len().saturating_sub(1);
-                let note = format!(
-                    "scenario  {} ({}), step {} of {} shown in full",
-                    s.name,
-                    s.file,
-                    last + 1,
-                    runs.len()
-                );
-                (runs, last, Some(note))
-            }
-            ReplayTarget::Sequence(index) => {
-                let cfg = scenario::sequence::Config::new(index + 1, a.selection.seed);
-                let run = scenario::sequence::run_sequence(&env, cfg, *index).await;
-                let note = match &run.attempt.end {
-                    scenario::sequence::End::Passed => format!(
-                        "sequence  {} (index {index}): {} steps, all as the model allows",
-                        run.id, run.generated
-                    ),
-                    scenario::sequence::End::Failed(at) => format!(
-                        "sequence  {} (index {index}): fails; shrunk from {} to {} steps in {} runs",
-                        run.id,
-                        run.generated,
-                        at + 1,
-                        run.shrink_runs
-                    ),
-                    scenario::sequence::End::Stopped(_, why) => {
-                        format!("sequence  {} (index {index}): stopped: {why}", run.id)
-                    }
-                };
-                (run.attempt.steps, 0, Some(note))
-            }
-        };
-        let _ = Provisioner::new(&client).cleanup(&fixture).await;
-        Ok::<_, CliError>((runs, shown_from, note))
-    }
-    .await;
+    let result = session::replay(&plan, &started, &what).await;
     started.stop().await;
-    let (runs, shown_from, note) = result?;
-    if let Some(n) = note {
+    let replayed = result?;
+    if let Some(n) = &replayed.note {
         println!("{n}");
     }
+    let (runs, shown_from) = (&replayed.runs, replayed.shown_from);
     for r in &runs[..shown_from] {
         let status = format!("{:?}", r.verdict.status).to_lowercase();
         println!("step      {} {status}: {}", r.case.id, r.case.label);
@@ -669,6 +541,9 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
             println!();
         }
         print_run(cat, r);
+    }
+    for u in &replayed.undeleted {
+        eprintln!("warning: not deleted: {u}");
     }
     let summary = Summary::from_verdicts(runs[shown_from..].iter().map(|r| &r.verdict));
     Ok(summary.exit_code())

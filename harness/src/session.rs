@@ -24,7 +24,7 @@ use crate::report::{
     Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
     SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
 };
-use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario};
+use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario, StepRun};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
 /// Why a run could not be made or finished (a contract failure is a verdict, never this).
@@ -645,7 +645,11 @@ pub async fn run(
             .display()
     );
     let snapshot = snapshot.and_then(|h| h.take());
+    let skipped = options.fail_on_skip && summary.totals().skip > 0;
     let exit = match &snapshot {
+        // Drift first; a skip still fails a snapshot run under --fail-on-skip.
+        Some(outcome) if outcome.drift() => outcome.exit_code(),
+        Some(_) if skipped => ExitCode::ContractFailure,
         Some(outcome) => outcome.exit_code(),
         None => summary.exit_code_with(options.fail_on_skip),
     };
@@ -656,6 +660,158 @@ pub async fn run(
         lacking: checker.lacking(),
         checked: used,
         exit,
+    })
+}
+
+/// What `cognate replay` re-runs: a stateless case, a scenario cut after the step to show, or a
+/// property-based sequence by index.
+pub enum Replay {
+    Case(Box<Case>),
+    Scenario(Box<Scenario>),
+    Sequence(usize),
+}
+
+/// How many sequences of a seed [`find`] looks through for an id.
+const REPLAY_SEQUENCES: usize = 10_000;
+
+/// The case, scenario step or sequence (step) with this id, and how many stateless cases were
+/// looked through. Scenarios come from `scenario_dir`, else the embedded files, whatever the
+/// selection: a step's id is enough to find it.
+pub fn find(
+    plan: &Plan,
+    case_id: &str,
+    scenario_dir: Option<&std::path::Path>,
+) -> Result<(usize, Option<Replay>), RunError> {
+    let (count, mut cases) = plan.cases()?;
+    if let Some(c) = cases.find(|c| c.id == case_id) {
+        return Ok((count, Some(Replay::Case(Box::new(c)))));
+    }
+    let scenarios = match scenario_dir {
+        Some(dir) => scenario::data::load_dir(dir, plan.catalogue)?,
+        None => scenario::data::embedded(plan.catalogue)?,
+    };
+    for s in scenarios {
+        if let Some(i) = s.steps.iter().position(|st| st.id == case_id) {
+            let mut cut = s.clone();
+            cut.steps.truncate(i + 1);
+            return Ok((count, Some(Replay::Scenario(Box::new(cut)))));
+        }
+    }
+    let sequence = scenario::sequence::find(plan.opts.seed, case_id, REPLAY_SEQUENCES);
+    Ok((count, sequence.map(Replay::Sequence)))
+}
+
+/// What a replay ran: every step, the first one to show in full, a note for a person, and what
+/// could not be deleted afterwards.
+pub struct Replayed {
+    pub runs: Vec<StepRun>,
+    pub shown_from: usize,
+    pub note: Option<String>,
+    pub undeleted: Vec<String>,
+}
+
+/// Re-runs one case, scenario or sequence against a started target: provisions, probes the
+/// operations it uses, runs it, deletes what it created and the pool. Stops nothing.
+pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Replayed, RunError> {
+    let cat = plan.catalogue;
+    let checker = Checker::new(cat)?.with_not_implemented(target.not_implemented.clone());
+    let client = target.client()?;
+    let fixture = target.provision(&client, plan.opts.seed).await?;
+    let checker = checker.with_secrets(fixture.secrets());
+    let used: Vec<String> = match what {
+        Replay::Case(c) => vec![c.operation.clone()],
+        Replay::Scenario(s) => s.steps.iter().map(|st| st.operation.clone()).collect(),
+        Replay::Sequence(_) => scenario::sequence::OPERATIONS.map(str::to_owned).to_vec(),
+    };
+    let lacking = probe(plan, target, &client, &checker, &fixture, &used).await;
+    let checker = checker.with_lacking(lacking);
+    let codes = target.codes();
+    let cleanup = CleanupLog::default();
+    let tag = format!("s{}", plan.opts.seed);
+    let env = scenario::Env {
+        catalogue: cat,
+        client: &client,
+        checker: &checker,
+        fixture: &fixture,
+        codes: codes.as_deref(),
+        tag: &tag,
+        cleanup: &cleanup,
+    };
+    let (runs, shown_from, note) = match what {
+        Replay::Case(case) => {
+            let run = match checker.lacks_case(case) {
+                Some(why) => StepRun {
+                    case: (**case).clone(),
+                    exchange: None,
+                    verdict: unjudged(
+                        case,
+                        Status::Skip,
+                        format!("target does not implement {why}"),
+                    ),
+                },
+                None => {
+                    let exchange = client.send(&case.id, &case.request, &fixture).await;
+                    let verdict = checker.check(case, &exchange);
+                    let created = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
+                    if let Some(c) = case.expectation.creates.as_ref().filter(|_| created) {
+                        if let Some(mut request) = c.request(cat) {
+                            request.body =
+                                crate::placeholder::fill_fresh(&request.body, &case.id[..8]);
+                            cleanup
+                                .delete(&client, &c.operation, &request, &fixture)
+                                .await;
+                        }
+                    }
+                    StepRun {
+                        case: (**case).clone(),
+                        exchange: Some(exchange),
+                        verdict,
+                    }
+                }
+            };
+            (vec![run], 0, None)
+        }
+        Replay::Scenario(s) => {
+            let runs = scenario::run_scenario(&env, s).await;
+            let last = runs.len().saturating_sub(1);
+            let note = format!(
+                "scenario  {} ({}), step {} of {} shown in full",
+                s.name,
+                s.file,
+                last + 1,
+                runs.len()
+            );
+            (runs, last, Some(note))
+        }
+        Replay::Sequence(index) => {
+            let cfg = scenario::sequence::Config::new(index + 1, plan.opts.seed);
+            let run = scenario::sequence::run_sequence(&env, cfg, *index).await;
+            let note = match &run.attempt.end {
+                scenario::sequence::End::Passed => format!(
+                    "sequence  {} (index {index}): {} steps, all as the model allows",
+                    run.id, run.generated
+                ),
+                scenario::sequence::End::Failed(at) => format!(
+                    "sequence  {} (index {index}): fails; shrunk from {} to {} steps in {} runs",
+                    run.id,
+                    run.generated,
+                    at + 1,
+                    run.shrink_runs
+                ),
+                scenario::sequence::End::Stopped(_, why) => {
+                    format!("sequence  {} (index {index}): stopped: {why}", run.id)
+                }
+            };
+            (run.attempt.steps, 0, Some(note))
+        }
+    };
+    // The pool goes whatever happened; a pool left behind costs the target only memory.
+    let _ = Provisioner::new(&client).cleanup(&fixture).await;
+    Ok(Replayed {
+        runs,
+        shown_from,
+        note,
+        undeleted: cleanup.outcome().1,
     })
 }
 

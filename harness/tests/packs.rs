@@ -281,8 +281,9 @@ async fn a_target_that_implements_nothing_gets_skips_and_fails_only_routing_case
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");
     let (uri, rep) = (server.uri(), reports.clone());
-    let run = move |extra: &'static [&'static str]| {
+    let run = move |extra: &[&str]| {
         let (uri, rep) = (uri.clone(), rep.clone());
+        let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
         move || {
             let mut args = vec![
                 "run",
@@ -292,7 +293,7 @@ async fn a_target_that_implements_nothing_gets_skips_and_fails_only_routing_case
                 "--report-dir",
                 rep.to_str().unwrap(),
             ];
-            args.extend_from_slice(extra);
+            args.extend(extra.iter().map(String::as_str));
             cognate(&args)
         }
     };
@@ -332,12 +333,23 @@ async fn a_target_that_implements_nothing_gets_skips_and_fails_only_routing_case
     assert!(all.iter().any(|v| v["group"] == "unknown_operation"));
     assert!(all.iter().any(|v| v["group"] == "scenario"));
 
-    // Only the skips are left with --operation on cases that route by the real target alone:
-    // --fail-on-skip turns them into a failing run.
-    let out = tokio::task::spawn_blocking(run(&["--fail-on-skip"]))
+    // In snapshot mode failures the baseline records pass, but skips still fail the run under
+    // --fail-on-skip.
+    let snap = dir.path().join("snap");
+    let snap = snap.to_str().unwrap();
+    let recorded = tokio::task::spawn_blocking(run(&["--snapshot", snap]))
         .await
         .unwrap();
-    assert_ne!(code(&out), 0, "{}", text(&out));
+    assert_eq!(code(&recorded), 0, "{}", text(&recorded));
+    let strict = tokio::task::spawn_blocking(run(&["--snapshot", snap, "--fail-on-skip"]))
+        .await
+        .unwrap();
+    assert_eq!(code(&strict), 4, "{}", text(&strict));
+    assert!(
+        text(&strict).contains("skipped, and --fail-on-skip is set"),
+        "{}",
+        text(&strict)
+    );
 }
 
 /// Within an operation the target has, an answer that says "not implemented" is a failure with
