@@ -85,7 +85,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Selection {
     /// Operations to test: names or globs (`Admin*`), repeatable or comma-separated. Default:
-    /// every operation that has a pack (fixtures/expectations/ or a scenario file).
+    /// every operation with a pack in fixtures/expectations/, and every scenario.
     #[arg(long = "operation", value_name = "NAME|GLOB")]
     pub operations: Vec<String>,
     /// Every operation of the model; those without contract data get rule cases only.

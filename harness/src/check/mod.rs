@@ -36,7 +36,8 @@ use crate::replay::{Exchange, Response};
 pub use crate::model::wire::JSON_1_1;
 
 /// What our reference target (and any target honest about a gap) answers for an operation it
-/// does not implement: HTTP 501 with this identity. Such a verdict is a skip, never a pass.
+/// does not implement: HTTP 501 with this identity. To a probe it marks the operation as lacking
+/// (its cases are skips); to a case of an operation the target has, it is a failure.
 pub const NOT_IMPLEMENTED: &str = "NotImplementedException";
 
 const NO_IDENTITY: &str =
@@ -189,11 +190,7 @@ impl Checker {
     /// the operation's real `X-Amz-Target`. A case that names another target (an unknown or
     /// missing operation) tests the endpoint's routing, and is sent all the same.
     pub fn lacks_case(&self, case: &Case) -> Option<&str> {
-        let real_target = self
-            .operations
-            .get(&case.operation)
-            .is_some_and(|o| case.request.target.as_deref() == Some(o.target.as_str()));
-        if real_target {
+        if self.names_real_target(&case.operation, case.request.target.as_deref()) {
             self.lacks(&case.operation)
         } else {
             None
@@ -217,11 +214,7 @@ impl Checker {
         request_target: Option<&str>,
         resp: &Response,
     ) -> Option<String> {
-        let real_target = self
-            .operations
-            .get(operation)
-            .is_some_and(|o| request_target == Some(o.target.as_str()));
-        if !real_target {
+        if !self.names_real_target(operation, request_target) {
             return None;
         }
         let body_json = serde_json::from_slice::<Value>(&resp.body).ok();
@@ -236,6 +229,13 @@ impl Checker {
                 None => operation.to_owned(),
             }
         })
+    }
+
+    /// Whether a request's `X-Amz-Target` is the operation's own (not an unknown or missing one).
+    fn names_real_target(&self, operation: &str, request_target: Option<&str>) -> bool {
+        self.operations
+            .get(operation)
+            .is_some_and(|o| request_target == Some(o.target.as_str()))
     }
 
     fn says_not_implemented(&self, resp: &Response, id: &ErrorIdentity) -> bool {
@@ -323,11 +323,8 @@ impl Checker {
                 .map(|c| redact::redact(c, &report_secrets)),
         };
 
-        let real_target = self
-            .operations
-            .get(&case.operation)
-            .is_some_and(|o| case.request.target.as_deref() == Some(o.target.as_str()));
         // The operation answered its probe, so a "not implemented" here is a gap inside it.
+        let real_target = self.names_real_target(&case.operation, case.request.target.as_deref());
         let unsupported = (real_target && self.says_not_implemented(resp, &id)).then(|| {
             match id.message.as_deref().filter(|m| !m.is_empty()) {
                 Some(m) => format!(

@@ -276,6 +276,12 @@ fn operation_contract(
     let root = op.input.clone().unwrap_or_default();
     let base_request =
         request(path, &f.base)?.ok_or_else(|| invalid("[base] has no request".into()))?;
+    // Per-value rows belong to members; anywhere else they would be silently ignored.
+    if !f.base.values.is_empty() || f.cases.iter().any(|c| !c.values.is_empty()) {
+        return Err(invalid(
+            "values rows belong under [members.<member>.values.<value>]".into(),
+        ));
+    }
     let mut members = BTreeMap::new();
     for (member, row) in &f.members {
         if catalogue.member_at(&root, member).is_none() {
@@ -486,5 +492,17 @@ evidence = "e""#;
             .unwrap_err()
             .to_string();
         assert!(err.contains("NoSuchMember"), "{err}");
+        let stray_values = r#"operation = "ForgotPassword"
+[base]
+request = { ClientId = "x" }
+outcome = "success"
+evidence = "e"
+[base.values.X]
+outcome = "success"
+evidence = "e""#;
+        let err = Contract::from_files([("ForgotPassword.toml".into(), stray_values.into())], cat)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("values rows belong under"), "{err}");
     }
 }

@@ -53,14 +53,15 @@ impl CleanupLog {
         let exchange = client.send("cleanup", request, fill).await;
         let failure = match &exchange.result {
             Ok(r) if r.status == 200 => None,
-            Ok(r) => Some(format!(
-                "{what}: HTTP {} {}",
-                r.status,
-                crate::check::one_line(&String::from_utf8_lossy(&r.body))
-                    .chars()
-                    .take(160)
-                    .collect::<String>()
-            )),
+            Ok(r) => {
+                // A credential in the answer (a token, a password) never reaches the log.
+                let secrets = serde_json::from_slice(&r.body)
+                    .map(|v| crate::redact::named_secrets(&v))
+                    .unwrap_or_default();
+                let body = crate::redact::redact(&String::from_utf8_lossy(&r.body), &secrets);
+                let body: String = crate::check::one_line(&body).chars().take(160).collect();
+                Some(format!("{what}: HTTP {} {body}", r.status))
+            }
             Err(e) => Some(format!("{what}: {e}")),
         };
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
