@@ -14,18 +14,9 @@ pub const DEFAULT_FILE: &str = "cognate.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Toml {
-        path: String,
-        #[source]
-        source: toml::de::Error,
-    },
+    /// The file cannot be read or is not TOML: the data files' error.
+    #[error(transparent)]
+    File(#[from] crate::files::DataError),
     #[error("{path}: [targets.reference] is the embedded target and cannot be redefined")]
     Reserved { path: String },
     #[error(
@@ -89,7 +80,7 @@ fn default_region() -> String {
 
 impl Config {
     pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
-        let c: Config = toml::from_str(text).map_err(|source| ConfigError::Toml {
+        let c: Config = toml::from_str(text).map_err(|source| crate::files::DataError::Toml {
             path: path.to_owned(),
             source,
         })?;
@@ -114,10 +105,11 @@ impl Config {
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 Ok((Config::default(), shown))
             }
-            Err(source) => Err(ConfigError::Io {
+            Err(source) => Err(crate::files::DataError::Io {
                 path: shown,
                 source,
-            }),
+            }
+            .into()),
         }
     }
 
