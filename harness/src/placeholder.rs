@@ -130,8 +130,9 @@ pub fn fresh_name(label: &str, unique: &str) -> String {
     format!("cognate-{label}-{unique}")
 }
 
-/// Replaces every `{{cognate:fresh:<label>}}` of a request body by its fresh name.
-pub fn fill_fresh(body: &str, unique: &str) -> String {
+/// Replaces every `{{cognate:fresh:<label>}}` of a request body by its fresh name, in place; a
+/// body without one (almost every generated case) is left untouched, not copied.
+pub fn fill_fresh(body: &mut String, unique: &str) {
     struct Fresh<'a>(&'a str);
     impl Fill for Fresh<'_> {
         fn fill(&self, name: &str) -> Option<String> {
@@ -139,9 +140,7 @@ pub fn fill_fresh(body: &str, unique: &str) -> String {
         }
     }
     if body.contains("{{cognate:fresh:") {
-        fill(body, &Fresh(unique))
-    } else {
-        body.to_owned()
+        *body = fill(body, &Fresh(unique));
     }
 }
 
@@ -347,13 +346,9 @@ mod tests {
 
     #[test]
     fn fill_and_fresh() {
-        assert_eq!(
-            fill_fresh(
-                r#"{"G":"{{cognate:fresh:g}}","P":"{{cognate:pool}}"}"#,
-                "ab12"
-            ),
-            r#"{"G":"cognate-g-ab12","P":"{{cognate:pool}}"}"#
-        );
+        let mut body = r#"{"G":"{{cognate:fresh:g}}","P":"{{cognate:pool}}"}"#.to_owned();
+        fill_fresh(&mut body, "ab12");
+        assert_eq!(body, r#"{"G":"cognate-g-ab12","P":"{{cognate:pool}}"}"#);
         assert_eq!(
             line_of("a\nx = \"{{cognate:user.x}}\"\n", "user.x"),
             Some(2)

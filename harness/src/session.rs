@@ -461,6 +461,21 @@ pub async fn probe(
     lacking
 }
 
+/// What a stateless case created, when it succeeded and its row says `creates`: a name for the
+/// log and the delete request, its fresh names the case's own.
+fn created_by(
+    case: &Case,
+    exchange: &replay::Exchange,
+    cat: &Catalogue,
+) -> Option<(String, Request)> {
+    let succeeded = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
+    let c = case.expectation.creates.as_ref().filter(|_| succeeded)?;
+    let mut request = c.request(cat)?;
+    crate::placeholder::fill_fresh(&mut request.body, &case.id[..8]);
+    let what = format!("{} after {:?} ({})", c.operation, case.label, case.id);
+    Some((what, request))
+}
+
 /// How a run reports.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -480,10 +495,6 @@ pub struct RunOptions {
 pub struct RunOutcome {
     pub summary: Summary,
     pub snapshot: Option<SnapshotOutcome>,
-    /// The operations the target lacks (their cases are skips), by name.
-    pub lacking: Vec<String>,
-    /// The operations the run sent to, the lacking ones included.
-    pub checked: Vec<String>,
     /// What rows' `creates` named and the run could not delete, with why.
     pub undeleted: Vec<String>,
     pub exit: ExitCode,
@@ -579,14 +590,7 @@ pub async fn run(
     let mut created: Vec<(String, Request)> = Vec::new();
     client
         .run(cases, &fixture, |case, exchange| {
-            let ok = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
-            if let Some(c) = case.expectation.creates.as_ref().filter(|_| ok) {
-                if let Some(mut request) = c.request(cat) {
-                    request.body = crate::placeholder::fill_fresh(&request.body, &case.id[..8]);
-                    let what = format!("{} after {:?} ({})", c.operation, case.label, case.id);
-                    created.push((what, request));
-                }
-            }
+            created.extend(created_by(case, &exchange, cat));
             let verdict = checker.check(case, &exchange);
             shared.borrow_mut().event(&Event::Finished(verdict));
         })
@@ -657,8 +661,6 @@ pub async fn run(
         summary,
         snapshot,
         undeleted,
-        lacking: checker.lacking(),
-        checked: used,
         exit,
     })
 }
@@ -752,15 +754,8 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
                 None => {
                     let exchange = client.send(&case.id, &case.request, &fixture).await;
                     let verdict = checker.check(case, &exchange);
-                    let created = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
-                    if let Some(c) = case.expectation.creates.as_ref().filter(|_| created) {
-                        if let Some(mut request) = c.request(cat) {
-                            request.body =
-                                crate::placeholder::fill_fresh(&request.body, &case.id[..8]);
-                            cleanup
-                                .delete(&client, &c.operation, &request, &fixture)
-                                .await;
-                        }
+                    if let Some((what, request)) = created_by(case, &exchange, cat) {
+                        cleanup.delete(&client, &what, &request, &fixture).await;
                     }
                     StepRun {
                         case: (**case).clone(),

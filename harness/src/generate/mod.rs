@@ -236,7 +236,7 @@ impl<'a> Gen<'a> {
         }
         // A name the case creates something under is its own: concurrent creates never collide.
         let mut request = request;
-        request.body = crate::placeholder::fill_fresh(&request.body, &id[..8]);
+        crate::placeholder::fill_fresh(&mut request.body, &id[..8]);
         self.out.push(Case {
             id,
             operation: self.op.name.clone(),
