@@ -283,7 +283,7 @@ impl World {
     /// seeded, so the ids are the same on every call.
     pub fn provision() -> World {
         use serde_json::{json, Value};
-        let r = cognate::reference::Reference::new(Catalogue::embedded());
+        let r = cognate::reference::Reference::new(Catalogue::embedded()).form_only_signatures();
         let pool = admin(&r, "CreateUserPool", json!({"PoolName": "fuzz"}))["UserPool"]["Id"]
             .as_str()
             .unwrap_or_default()

@@ -448,6 +448,7 @@ impl TargetArgs {
             concurrency: self.concurrency.max(1),
             timeout: Duration::from_millis(self.timeout_ms.max(1)),
             code_command: self.code_command.clone(),
+            any_signature: false,
         }
     }
 }
@@ -625,8 +626,12 @@ async fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         .await
         .map_err(CliError::Serve)?;
     eprintln!(
-        "cognate reference target listening on http://{} (Ctrl-C stops it)",
-        server.addr
+        "cognate reference target listening on http://{} (Ctrl-C stops it)\n\
+         admin operations are SigV4-verified: sign them with access key {} and secret key {} \
+         (public test values), region us-east-1",
+        server.addr,
+        crate::model::wire::TEST_ACCESS_KEY,
+        crate::model::wire::TEST_SECRET_KEY,
     );
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
@@ -775,6 +780,7 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
         allow_live: a.allow_live,
         concurrency: 1,
         timeout: Duration::from_millis(a.timeout_ms.max(1)),
+        any_signature: true,
         ..TargetSpec::default()
     };
     let started = Target::start(&spec, cat).await?;

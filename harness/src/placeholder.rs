@@ -7,6 +7,7 @@
 //! | name | value | packs | scenarios |
 //! |---|---|---|---|
 //! | `pool` | the pool's id | yes | yes |
+//! | `pool.arn` | the pool's ARN | yes | yes |
 //! | `password` | the users' first password | yes | yes |
 //! | `client.<legacy\|enabled\|secret>` | a client id | yes | yes |
 //! | `user.<key>` | a username: the fixture's users in packs, the scenario's own in scenarios | yes | yes |
@@ -15,6 +16,7 @@
 //! | `fresh:<label>` | a name unique to the case (packs) or to the scenario run (scenarios), the same on every run with the same seed | yes | yes |
 //! | `code`, `code.<name>` | a code learned by an earlier step (`learn_code`) | no | yes |
 //! | `<name>` captured | a value an earlier step captured from its success body (`capture`) | no | yes |
+//! | `answer:<pointer>` | in a `creates` request only: the value at that JSON Pointer of the answer that created the thing | yes | yes |
 
 use std::collections::BTreeSet;
 
@@ -68,6 +70,17 @@ pub fn fill(body: &str, fill: &dyn Fill) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// A text with every known `{{cognate:NAME}}` replaced by its plain value (not escaped for JSON).
+pub fn fill_text(text: &str, fill: &dyn Fill) -> String {
+    let mut out = text.to_owned();
+    for name in names(text) {
+        if let Some(v) = fill.fill(&name) {
+            out = out.replace(&format!("{OPEN}{name}{CLOSE}"), &v);
+        }
+    }
     out
 }
 
@@ -144,6 +157,24 @@ pub fn fill_fresh(body: &mut String, unique: &str) {
     }
 }
 
+/// Replaces every `{{cognate:answer:<pointer>}}` of a `creates` request body by the value at
+/// that pointer of the answer that created the thing (a string as it is, anything else as
+/// JSON); one the answer lacks is left as it is, so the delete goes out and its failure says so.
+pub fn fill_answer(body: &mut String, answer: &Value) {
+    struct Answer<'a>(&'a Value);
+    impl Fill for Answer<'_> {
+        fn fill(&self, name: &str) -> Option<String> {
+            match self.0.pointer(name.strip_prefix("answer:")?)? {
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            }
+        }
+    }
+    if body.contains("{{cognate:answer:") {
+        *body = fill(body, &Answer(answer));
+    }
+}
+
 /// What a placeholder needs from the steps before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Need {
@@ -165,6 +196,8 @@ pub struct Scope {
     pub learned: BTreeSet<String>,
     /// `capture` names of earlier steps.
     pub captured: BTreeSet<String>,
+    /// Whether this is a `creates` request, where `answer:<pointer>` names the creating answer.
+    pub creates: bool,
 }
 
 impl Scope {
@@ -179,8 +212,17 @@ impl Scope {
     /// Whether a row here may use `name`; what it needs from earlier steps if anything.
     pub fn check(&self, name: &str) -> Result<Option<Need>, String> {
         let shown = format!("{OPEN}{name}{CLOSE}");
-        if matches!(name, "pool" | "password") {
+        if matches!(name, "pool" | "pool.arn" | "password") {
             return Ok(None);
+        }
+        if let Some(pointer) = name.strip_prefix("answer:") {
+            return match (self.creates, pointer.starts_with('/')) {
+                (true, true) => Ok(None),
+                (true, false) => Err(format!("{shown}: answer:<JSON Pointer>, as answer:/Id")),
+                (false, _) => Err(format!(
+                    "{shown}: the answer that created something is known in a creates request only"
+                )),
+            };
         }
         if let Some(c) = name.strip_prefix("client.") {
             return if CLIENTS.contains(&c) {
@@ -233,7 +275,7 @@ impl Scope {
             return Ok(Some(Need::Captured(name.to_owned())));
         }
         Err(format!(
-            "unknown placeholder {shown} (known: pool, password, client.<name>, user.<key>, \
+            "unknown placeholder {shown} (known: pool, pool.arn, password, client.<name>, user.<key>, \
              {}secret_hash:client.secret:<user>, fresh:<label>{})",
             if stateful {
                 "email.<key>, phone.<key>, "
@@ -308,9 +350,17 @@ mod tests {
             "secret_hash:client.secret:user.nocode",
             "secret_hash:client.secret:cognate-literal",
             "fresh:group",
+            "pool.arn",
         ] {
             assert_eq!(s.check(ok), Ok(None), "{ok}");
         }
+        assert!(s.check("answer:/UserPool/Id").is_err());
+        let creates = Scope {
+            creates: true,
+            ..s.clone()
+        };
+        assert_eq!(creates.check("answer:/UserPool/Id"), Ok(None));
+        assert!(creates.check("answer:UserPool").is_err());
         for bad in [
             "user.emial",
             "client.other",
@@ -354,5 +404,13 @@ mod tests {
             Some(2)
         );
         assert_eq!(names("{{cognate:a}} and {{cognate:b}}"), ["a", "b"]);
+        let mut delete =
+            r#"{"UserPoolId":"{{cognate:answer:/UserPool/Id}}","N":"{{cognate:answer:/N}}"}"#
+                .to_owned();
+        fill_answer(
+            &mut delete,
+            &serde_json::json!({"UserPool": {"Id": "us-east-1_x"}, "N": 3}),
+        );
+        assert_eq!(delete, r#"{"UserPoolId":"us-east-1_x","N":"3"}"#);
     }
 }

@@ -84,12 +84,12 @@ pub struct Signing {
 }
 
 impl Signing {
-    /// The credentials the embedded target and emulators accept (they check the form only).
+    /// The credentials the embedded target knows (emulators check the form only).
     pub fn test_credentials(region: &str) -> Signing {
         Signing {
             region: region.to_owned(),
-            access_key: "AKIDCOGNATETEST00000".into(),
-            secret_key: "cognate/test/secret/key/not/a/real/one00".into(),
+            access_key: crate::model::wire::TEST_ACCESS_KEY.into(),
+            secret_key: crate::model::wire::TEST_SECRET_KEY.into(),
             session_token: None,
         }
     }
@@ -351,7 +351,7 @@ impl Client {
         }
         let mut signed = Ok(());
         if request.signed {
-            match self.sign(&headers, &body) {
+            match self.sign(&headers, &body, request.forgery) {
                 Ok(extra) => headers.extend(extra),
                 Err(e) => signed = Err(e),
             }
@@ -369,13 +369,23 @@ impl Client {
         &self,
         headers: &[(String, String)],
         body: &[u8],
+        forgery: crate::generate::Forgery,
     ) -> Result<Vec<(String, String)>, String> {
+        use crate::generate::Forgery;
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
         use aws_sigv4::sign::v4;
         let s = &self.config.signing;
+        let (access_key, secret_key) = match forgery {
+            Forgery::None => (s.access_key.clone(), s.secret_key.clone()),
+            Forgery::WrongSecret => (s.access_key.clone(), format!("{}-wrong", s.secret_key)),
+            Forgery::UnknownKey => (
+                crate::model::wire::UNKNOWN_ACCESS_KEY.to_owned(),
+                s.secret_key.clone(),
+            ),
+        };
         let creds = aws_credential_types::Credentials::new(
-            &s.access_key,
-            &s.secret_key,
+            &access_key,
+            &secret_key,
             s.session_token.clone(),
             None,
             "cognate",

@@ -202,6 +202,7 @@ impl Plan {
                 content_type: Some(JSON_1_1.to_owned()),
                 body,
                 signed: op.auth == Auth::Sigv4,
+                forgery: Default::default(),
             },
             expectation: Expectation::new(Expected::Success, "probe"),
         })
@@ -275,6 +276,9 @@ pub struct TargetSpec {
     pub concurrency: usize,
     pub timeout: Duration,
     pub code_command: Option<String>,
+    /// The embedded reference checks only the form of SigV4 headers: for the network fuzzer,
+    /// whose requests carry made-up signatures, so that mutations reach past authentication.
+    pub any_signature: bool,
 }
 
 impl Default for TargetSpec {
@@ -287,6 +291,7 @@ impl Default for TargetSpec {
             concurrency: 8,
             timeout: Duration::from_secs(10),
             code_command: None,
+            any_signature: false,
         }
     }
 }
@@ -335,7 +340,12 @@ impl Target {
             spec: spec.clone(),
         };
         if spec.target == "reference" {
-            let r = Arc::new(Reference::new(cat));
+            let r = Reference::new(cat);
+            let r = Arc::new(if spec.any_signature {
+                r.form_only_signatures()
+            } else {
+                r
+            });
             let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
                 .map_err(RunError::Serve)?;
             let url = format!("http://{}", server.addr);
@@ -468,10 +478,12 @@ fn created_by(
     exchange: &replay::Exchange,
     cat: &Catalogue,
 ) -> Option<(String, Request)> {
-    let succeeded = exchange.result.as_ref().is_ok_and(|r| r.status == 200);
-    let c = case.expectation.creates.as_ref().filter(|_| succeeded)?;
+    let answer = exchange.result.as_ref().ok().filter(|r| r.status == 200)?;
+    let c = case.expectation.creates.as_ref()?;
     let mut request = c.request(cat)?;
     crate::placeholder::fill_fresh(&mut request.body, &case.id[..8]);
+    let answer = serde_json::from_slice(&answer.body).unwrap_or_default();
+    crate::placeholder::fill_answer(&mut request.body, &answer);
     let what = format!("{} after {:?} ({})", c.operation, case.label, case.id);
     Some((what, request))
 }

@@ -86,6 +86,8 @@ pub struct AppClient {
 #[derive(Debug, Clone, Default)]
 pub struct Fixture {
     pub pool_id: String,
+    /// The pool's ARN, as CreateUserPool answered it (empty when it gave none).
+    pub pool_arn: String,
     /// By key: `legacy`, `enabled`, `secret`.
     pub clients: BTreeMap<String, AppClient>,
     /// Usernames by key: `email`, `phone`, `unverified`, `disabled`, `unconfirmed`, `nocode`.
@@ -126,6 +128,9 @@ impl Fill for Fixture {
     fn fill(&self, name: &str) -> Option<String> {
         if name == "pool" {
             return Some(self.pool_id.clone());
+        }
+        if name == "pool.arn" {
+            return Some(self.pool_arn.clone()).filter(|a| !a.is_empty());
         }
         if let Some(k) = name.strip_prefix("client.") {
             return self.clients.get(k).map(|c| c.id.clone());
@@ -300,6 +305,7 @@ impl<'a> Provisioner<'a> {
             content_type: Some(JSON_1_1.to_owned()),
             body: input.to_string(),
             signed: true,
+            forgery: Default::default(),
         };
         let ex = self.client.send(operation, &request, &NoFill).await;
         let resp = ex.result.map_err(|error| TargetError::Unreachable {
@@ -360,6 +366,11 @@ impl<'a> Provisioner<'a> {
             .to_owned();
         let mut fixture = Fixture {
             pool_id: pool_id.clone(),
+            pool_arn: pool
+                .pointer("/UserPool/Arn")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             ..Fixture::default()
         };
         if let Err(e) = self.create_clients(&mut fixture).await {

@@ -30,6 +30,7 @@ fn case(operation: &str, body: &str, expected: Expected) -> Case {
             content_type: Some(JSON_1_1.into()),
             body: body.into(),
             signed: false,
+            forgery: Default::default(),
         },
         expectation: Expectation::new(expected, "test"),
     }

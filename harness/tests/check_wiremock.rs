@@ -35,6 +35,7 @@ fn case(operation: &str, kind: CaseKind, body: serde_json::Value, expected: Expe
             content_type: Some(JSON_1_1.into()),
             body,
             signed: false,
+            forgery: Default::default(),
         },
         expectation: Expectation::new(expected, "aws-behaviour.md §4"),
     }

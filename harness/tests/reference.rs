@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use cognate::model::wire::{TEST_ACCESS_KEY, TEST_SECRET_KEY};
 use cognate::model::{Auth, Catalogue};
 use cognate::reference::{
-    check_answer, spawn, RawRequest, RawResponse, Reference, JSON_1_1, TARGET_PREFIX,
+    check_answer, sign_request, spawn, RawRequest, RawResponse, Reference, JSON_1_1, TARGET_PREFIX,
 };
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,15 +18,72 @@ fn catalogue() -> &'static Catalogue {
 
 const SIGV4: &str = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, Signature=0";
 
-/// A request for `op` with everything right: target, content type, and a SigV4-shaped
-/// Authorization header when the operation needs one.
+/// A request for `op` with everything right: target, content type, and a true SigV4
+/// signature by the reference's test account when the operation needs one.
 fn request(op: &str, body: &Value) -> RawRequest {
     let operation = catalogue().operation(op).expect("a known operation");
     let mut req = RawRequest::post(&operation.target, body.to_string());
     if operation.auth == Auth::Sigv4 {
-        req.headers.push(("Authorization".into(), SIGV4.into()));
+        sign_request(&mut req, TEST_ACCESS_KEY, TEST_SECRET_KEY);
     }
     req
+}
+
+#[test]
+fn admin_signatures_are_verified() {
+    let r = Reference::new(catalogue());
+    let body = json!({"PoolName": "signed"});
+    let target = &catalogue().operation("CreateUserPool").unwrap().target;
+    let answer = |req: &RawRequest| {
+        let res = r.handle(req);
+        (res.status, res.json()["__type"].as_str().map(str::to_owned))
+    };
+    assert_eq!(answer(&request("CreateUserPool", &body)), (200, None));
+    let unsigned = RawRequest::post(target, body.to_string());
+    assert_eq!(
+        answer(&unsigned),
+        (400, Some("MissingAuthenticationTokenException".into()))
+    );
+    let mut wrong = RawRequest::post(target, body.to_string());
+    sign_request(&mut wrong, TEST_ACCESS_KEY, "not-the-secret");
+    assert_eq!(
+        answer(&wrong),
+        (400, Some("InvalidSignatureException".into()))
+    );
+    let mut unknown = RawRequest::post(target, body.to_string());
+    sign_request(&mut unknown, "AKIDNOBODYKNOWS00000", TEST_SECRET_KEY);
+    assert_eq!(
+        answer(&unknown),
+        (400, Some("UnrecognizedClientException".into()))
+    );
+    // A body changed after signing no longer matches its signature.
+    let mut tampered = request("CreateUserPool", &body);
+    tampered.body = json!({"PoolName": "tampered"}).to_string().into_bytes();
+    assert_eq!(
+        answer(&tampered),
+        (400, Some("InvalidSignatureException".into()))
+    );
+    // A form-only target takes any SigV4 header, for callers that forge requests.
+    let forged = {
+        let mut req = RawRequest::post(target, body.to_string());
+        req.headers.push(("Authorization".into(), SIGV4.into()));
+        req
+    };
+    assert_eq!(
+        answer(&forged).1,
+        Some("UnrecognizedClientException".into())
+    );
+    let mut partial = RawRequest::post(target, body.to_string());
+    partial.headers.push((
+        "Authorization".into(),
+        "AWS4-HMAC-SHA256 Signature=0".into(),
+    ));
+    assert_eq!(
+        answer(&partial).1,
+        Some("IncompleteSignatureException".into())
+    );
+    let lax = Reference::new(catalogue()).form_only_signatures();
+    assert_eq!(lax.handle(&forged).status, 200);
 }
 
 /// Validates a success body against the operation's output schema (compiled once per op).
@@ -373,7 +431,8 @@ fn admin_operations_need_a_sigv4_authorization_header() {
         Some("aws4-hmac-sha256 x"),
     ] {
         let mut req = request("AdminGetUser", &body);
-        req.headers.retain(|(k, _)| k != "Authorization");
+        req.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("Authorization"));
         if let Some(a) = auth {
             req.headers.push(("authorization".into(), a.into()));
         }
@@ -387,7 +446,7 @@ fn admin_operations_need_a_sigv4_authorization_header() {
             )
         );
     }
-    // Signed (the signature itself is not verified): the pool does not exist.
+    // Signed: the pool does not exist.
     assert_err(
         &r,
         "AdminGetUser",
@@ -1503,15 +1562,20 @@ async fn serves_over_http_on_loopback() {
         );
     }
     // Through HTTP and in-process the state is the same.
-    let res = client
-        .post(&url)
-        .header("X-Amz-Target", format!("{TARGET_PREFIX}CreateUserPool"))
-        .header("Content-Type", JSON_1_1)
-        .header("Authorization", SIGV4)
-        .body(r#"{"PoolName":"over-http"}"#)
-        .send()
-        .await
-        .unwrap();
+    // Signed for the address it goes to: the signature covers the Host header.
+    let mut signed = RawRequest::post(
+        &format!("{TARGET_PREFIX}CreateUserPool"),
+        r#"{"PoolName":"over-http"}"#,
+    );
+    signed
+        .headers
+        .push(("Host".into(), handle.addr.to_string()));
+    sign_request(&mut signed, TEST_ACCESS_KEY, TEST_SECRET_KEY);
+    let mut post = client.post(&url).body(signed.body.clone());
+    for (k, v) in &signed.headers {
+        post = post.header(k.as_str(), v.as_str());
+    }
+    let res = post.send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let body: Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
     let id = body["UserPool"]["Id"].as_str().unwrap();

@@ -1,6 +1,7 @@
-//! The `output` check: named values of a success body, each equal to a JSON
-//! value or matching a pattern (the delivery medium, the masked form of a destination, the
-//! presence of a token). Pure, like the other checks.
+//! The `output` check: named values of a success body, each equal to a JSON value, matching a
+//! pattern (the delivery medium, the masked form of a destination, the presence of a token) or
+//! absent, and the round trip (every member sent comes back as sent). Pure, like the other
+//! checks.
 
 use serde_json::Value;
 
@@ -38,7 +39,11 @@ pub fn apply_output(verdict: &mut Verdict, exchange: &Exchange, checks: &[Output
                     .map(|sent| redact::named_secrets(&sent))
                     .unwrap_or_default();
                 secrets.extend(redact::named_secrets(&body));
-                match checks.iter().find_map(|c| mismatch(c, &body, &secrets)) {
+                let sent = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
+                let found = checks
+                    .iter()
+                    .find_map(|c| mismatch(c, &body, sent.as_ref(), &secrets));
+                match found {
                     None => CheckOutcome::Pass,
                     Some(why) => CheckOutcome::Fail(why),
                 }
@@ -54,7 +59,12 @@ pub fn apply_output(verdict: &mut Verdict, exchange: &Exchange, checks: &[Output
     verdict.checks.push(result(outcome));
 }
 
-fn mismatch(check: &OutputCheck, body: &Value, secrets: &[String]) -> Option<String> {
+fn mismatch(
+    check: &OutputCheck,
+    body: &Value,
+    sent: Option<&Value>,
+    secrets: &[String],
+) -> Option<String> {
     let pointer = check.pointer();
     let at = if pointer.is_empty() {
         "the body".to_owned()
@@ -65,10 +75,31 @@ fn mismatch(check: &OutputCheck, body: &Value, secrets: &[String]) -> Option<Str
         let s = text::redact_json(v, secrets).to_string();
         text::abbreviate(&text::one_line(&s), SHOWN_VALUE_CHARS)
     };
-    let Some(got) = body.pointer(pointer) else {
+    let got = body.pointer(pointer);
+    if let OutputCheck::Absent { .. } = check {
+        return got.map(|v| format!("{at} is {}, expected nothing there", shown(v)));
+    }
+    let Some(got) = got else {
         return Some(format!("{at} is missing"));
     };
     match check {
+        OutputCheck::Absent { .. } => None,
+        OutputCheck::Echoes { except, .. } => {
+            let Some(Value::Object(sent)) = sent else {
+                return Some("the request sent was not a JSON object to compare with".into());
+            };
+            sent.iter()
+                .filter(|(k, _)| !except.contains(k))
+                .find_map(|(k, v)| match got.get(k) {
+                    None => Some(format!("{at}/{k} is missing; it was sent as {}", shown(v))),
+                    Some(g) if !contains(g, v) => Some(format!(
+                        "{at}/{k} is {}; it was sent as {}",
+                        shown(g),
+                        shown(v)
+                    )),
+                    Some(_) => None,
+                })
+        }
         OutputCheck::Equals { value, .. } if got == value => None,
         OutputCheck::Equals { value, .. } => {
             Some(format!("{at} is {}, expected {}", shown(got), shown(value)))
@@ -86,5 +117,16 @@ fn mismatch(check: &OutputCheck, body: &Value, secrets: &[String]) -> Option<Str
                 pattern.as_str()
             )),
         },
+    }
+}
+
+/// Whether `got` holds what was `sent`: objects by their sent members (the answer may add
+/// defaults), anything else equal.
+fn contains(got: &Value, sent: &Value) -> bool {
+    match (got, sent) {
+        (Value::Object(g), Value::Object(s)) => s
+            .iter()
+            .all(|(k, v)| g.get(k).is_some_and(|gv| contains(gv, v))),
+        _ => got == sent,
     }
 }

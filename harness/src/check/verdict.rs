@@ -26,11 +26,14 @@ pub enum CheckName {
     /// The error's message is in the expected message form. Only cases whose expectation names a
     /// form carry it; a grade-C form is reported, not failed.
     Message,
+    /// A List step's pages, walked to the end (`walk`): each item once, pages within the page
+    /// size, the last without a token, the expected items all there. Walk steps only.
+    Pagination,
 }
 
 impl CheckName {
     /// Every check, in declaration order (`ALL[c as usize] == c`).
-    pub const ALL: [CheckName; 9] = [
+    pub const ALL: [CheckName; 10] = [
         CheckName::Transport,
         CheckName::NoServerError,
         CheckName::Status,
@@ -40,6 +43,7 @@ impl CheckName {
         CheckName::Redaction,
         CheckName::Output,
         CheckName::Message,
+        CheckName::Pagination,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +57,7 @@ impl CheckName {
             CheckName::Redaction => "redaction",
             CheckName::Output => "output",
             CheckName::Message => "message",
+            CheckName::Pagination => "pagination",
         }
     }
 }

@@ -73,6 +73,7 @@ impl Creates {
             content_type: Some(crate::model::wire::JSON_1_1.to_owned()),
             body: serde_json::to_string(&self.request).ok()?,
             signed: op.auth == crate::model::Auth::Sigv4,
+            forgery: Default::default(),
         })
     }
 }
@@ -130,12 +131,23 @@ pub enum OutputCheck {
         pointer: String,
         pattern: regex::Regex,
     },
+    /// Nothing is there.
+    Absent { pointer: String },
+    /// Every member of the request as sent, but `except`, is there with the sent value (an
+    /// object sent is contained in the one answered: defaults may be added).
+    Echoes {
+        pointer: String,
+        except: Vec<String>,
+    },
 }
 
 impl OutputCheck {
     pub fn pointer(&self) -> &str {
         match self {
-            OutputCheck::Equals { pointer, .. } | OutputCheck::Matches { pointer, .. } => pointer,
+            OutputCheck::Equals { pointer, .. }
+            | OutputCheck::Matches { pointer, .. }
+            | OutputCheck::Absent { pointer }
+            | OutputCheck::Echoes { pointer, .. } => pointer,
         }
     }
 }
@@ -157,6 +169,14 @@ impl PartialEq for OutputCheck {
                     pattern: q,
                 },
             ) => pointer == p && pattern.as_str() == q.as_str(),
+            (OutputCheck::Absent { pointer }, OutputCheck::Absent { pointer: p }) => pointer == p,
+            (
+                OutputCheck::Echoes { pointer, except },
+                OutputCheck::Echoes {
+                    pointer: p,
+                    except: e,
+                },
+            ) => pointer == p && except == e,
             _ => false,
         }
     }
@@ -182,6 +202,12 @@ pub enum Rule {
     MissingTarget,
     UnknownOperation,
     WrongContentType,
+    /// A SigV4 operation sent without a signature.
+    Unsigned,
+    /// Signed with the wrong secret key.
+    WrongSignature,
+    /// Signed with an access key the service does not know.
+    UnknownAccessKey,
 }
 
 impl Rule {
@@ -200,6 +226,9 @@ impl Rule {
         Rule::MissingTarget,
         Rule::UnknownOperation,
         Rule::WrongContentType,
+        Rule::Unsigned,
+        Rule::WrongSignature,
+        Rule::UnknownAccessKey,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -218,6 +247,9 @@ impl Rule {
             Rule::MissingTarget => "missing_target",
             Rule::UnknownOperation => "unknown_operation",
             Rule::WrongContentType => "wrong_content_type",
+            Rule::Unsigned => "unsigned",
+            Rule::WrongSignature => "wrong_signature",
+            Rule::UnknownAccessKey => "unknown_access_key",
         }
     }
 
@@ -231,6 +263,9 @@ impl Rule {
                 | Rule::MissingTarget
                 | Rule::UnknownOperation
                 | Rule::WrongContentType
+                | Rule::Unsigned
+                | Rule::WrongSignature
+                | Rule::UnknownAccessKey
         )
     }
 }
@@ -283,6 +318,28 @@ pub struct Request {
     pub body: String,
     /// Whether the request is SigV4-signed.
     pub signed: bool,
+    /// A signature made wrong on purpose (the signing cases); only with `signed`.
+    #[serde(default, skip_serializing_if = "Forgery::is_none")]
+    pub forgery: Forgery,
+}
+
+/// How a signing case spoils its signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Forgery {
+    /// A true signature.
+    #[default]
+    None,
+    /// Signed with a secret key that is not the access key's.
+    WrongSecret,
+    /// Signed with an access key no account has.
+    UnknownKey,
+}
+
+impl Forgery {
+    pub fn is_none(&self) -> bool {
+        *self == Forgery::None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,17 @@ pub struct OperationContract {
     pub members: BTreeMap<String, MemberOutcome>,
     /// Named stateless cases.
     pub cases: Vec<ContractCase>,
+    /// Members (dotted paths) with no valid variants: only their violations are generated.
+    pub unvaried: Vec<String>,
+}
+
+impl OperationContract {
+    /// Whether valid variants of this member (a dotted path) are left out.
+    pub fn unvaried(&self, member: &str) -> bool {
+        self.unvaried.iter().any(|u| {
+            member == u || (member.starts_with(u.as_str()) && member[u.len()..].starts_with('.'))
+        })
+    }
 }
 
 /// What another valid value of a member leads to: per value where the pack says so
@@ -96,8 +107,22 @@ pub(crate) struct Outcome {
     /// JSON Pointer → a pattern the string there matches.
     #[serde(default)]
     pub output_matches: BTreeMap<String, String>,
+    /// JSON Pointers a success body must not hold.
+    #[serde(default)]
+    pub output_absent: Vec<String>,
+    /// The round trip: every member sent comes back under a pointer of the answer.
+    pub echo: Option<EchoRow>,
     /// What a success creates: the request that deletes it at the end of the run.
     pub creates: Option<CreatesRow>,
+}
+
+/// `echo = { at = "/Group", except = ["..."] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EchoRow {
+    at: String,
+    #[serde(default)]
+    except: Vec<String>,
 }
 
 /// `creates = { operation = "DeleteGroup", request = { ... } }`.
@@ -133,6 +158,27 @@ impl Outcome {
                 pointer: pointer.clone(),
                 pattern,
             });
+        }
+        for pointer in &self.output_absent {
+            check_pointer(pointer)?;
+            e.output.push(OutputCheck::Absent {
+                pointer: pointer.clone(),
+            });
+        }
+        if let Some(echo) = &self.echo {
+            check_pointer(&echo.at)?;
+            e.output.push(OutputCheck::Echoes {
+                pointer: echo.at.clone(),
+                except: echo.except.clone(),
+            });
+        }
+        for (pointer, value) in &self.output {
+            let value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+            if !crate::placeholder::names_in(&value).is_empty() {
+                return Err(format!(
+                    "output {pointer:?}: placeholders are filled in requests only; compare with echo"
+                ));
+            }
         }
         if !e.output.is_empty() && e.expected != Expected::Success {
             return Err("output checks look into a success body; this row expects an error".into());
@@ -197,6 +243,10 @@ struct OperationFile {
     members: BTreeMap<String, Row>,
     #[serde(default)]
     cases: Vec<Row>,
+    /// Members whose valid values are not varied (their outcome rests on resources outside
+    /// the API, or on nothing known): only their constraint violations are sent.
+    #[serde(default)]
+    unvaried: Vec<String>,
 }
 
 impl Contract {
@@ -311,6 +361,14 @@ fn operation_contract(
         }
         members.insert(member.clone(), MemberOutcome { any, values });
     }
+    for member in &f.unvaried {
+        if catalogue.member_at(&root, member).is_none() {
+            return Err(invalid(format!(
+                "unvaried: {} has no member {member:?}",
+                f.operation
+            )));
+        }
+    }
     let mut cases = Vec::new();
     for row in &f.cases {
         let label = row
@@ -333,6 +391,7 @@ fn operation_contract(
         base_request,
         members,
         cases,
+        unvaried: f.unvaried,
     })
 }
 
@@ -355,6 +414,10 @@ fn check_placeholders(path: &str, text: &str, op: &OperationContract) -> Result<
         )
         .chain(cleanups);
     for (row, request) in requests {
+        let scope = Scope {
+            creates: row.ends_with(": creates"),
+            ..scope.clone()
+        };
         for name in placeholder::names_in(&Value::Object(request.clone())) {
             if let Err(why) = scope.check(&name) {
                 let line = placeholder::line_of(text, &name)

@@ -212,6 +212,7 @@ impl<'a> Gen<'a> {
             content_type: Some(JSON_1_1.to_owned()),
             body,
             signed: self.op.auth == Auth::Sigv4,
+            forgery: Default::default(),
         }
     }
 
@@ -687,6 +688,27 @@ impl<'a> Gen<'a> {
                 req,
             ));
         }
+        if self.op.auth == Auth::Sigv4 {
+            let mut unsigned = self.request(body.clone());
+            unsigned.signed = false;
+            wire.push((Rule::Unsigned, "sent unsigned", unsigned));
+            for (rule, label, forgery) in [
+                (
+                    Rule::WrongSignature,
+                    "signed with the wrong secret key",
+                    Forgery::WrongSecret,
+                ),
+                (
+                    Rule::UnknownAccessKey,
+                    "signed with an unknown access key",
+                    Forgery::UnknownKey,
+                ),
+            ] {
+                let mut req = self.request(body.clone());
+                req.forgery = forgery;
+                wire.push((rule, label, req));
+            }
+        }
         for (rule, label, req) in wire {
             let e = self.contract.rule(rule).clone();
             self.push(CaseKind::Invalid { rule }, label, None, req, e);
@@ -715,9 +737,11 @@ impl<'a> Gen<'a> {
             }
         }
         let leaves = self.leaves();
-        if self.oc.is_some() {
+        if let Some(oc) = self.oc {
             for (path, member, shape) in &leaves {
-                self.valid_variants(path, member, shape);
+                if !oc.unvaried(path) {
+                    self.valid_variants(path, member, shape);
+                }
             }
         }
         for (path, member, shape) in &leaves {
@@ -742,6 +766,7 @@ impl<'a> Gen<'a> {
                     !member.required
                         && !path.contains('.')
                         && !self.in_base(&path)
+                        && !oc.unvaried(&path)
                         && !oc.members.keys().any(|k| {
                             k == &path
                                 || path

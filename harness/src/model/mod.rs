@@ -293,7 +293,7 @@ impl Catalogue {
                 auth,
                 input,
                 input_schema,
-                output_schema: Arc::new(output_schema),
+                output_schema: Arc::new(relax_output(output_schema)),
             },
         );
         Ok(())
@@ -456,6 +456,41 @@ fn parse_shape(
         sensitive: def.get("x-sensitive").and_then(Value::as_bool) == Some(true),
         kind,
     })
+}
+
+/// An output schema without the value constraints of its shapes (lengths, patterns, ranges),
+/// which the service enforces on input only: clients never check them on output, and real
+/// Cognito answers outside them (the standard attribute `phone_number_verified`, 21 characters,
+/// in SchemaAttributes whose names the model limits to 20; aws-behaviour-ops.md §1
+/// CreateUserPool "default schema entry"). Types, required members and enums stay.
+fn relax_output(mut schema: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in [
+                    "maxLength",
+                    "minLength",
+                    "pattern",
+                    "x-java-pattern",
+                    "minimum",
+                    "maximum",
+                    "maxItems",
+                    "minItems",
+                    "maxProperties",
+                    "minProperties",
+                ] {
+                    if m.get(k).is_some_and(|c| c.is_number() || c.is_string()) {
+                        m.remove(k);
+                    }
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut schema);
+    schema
 }
 
 #[cfg(test)]

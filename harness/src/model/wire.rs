@@ -26,6 +26,16 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The access key the embedded reference target knows, and the harness signs with unless a
+/// profile gives others. A public test value, not a secret.
+pub const TEST_ACCESS_KEY: &str = "AKIDCOGNATETEST00000";
+/// The secret key of [`TEST_ACCESS_KEY`].
+pub const TEST_SECRET_KEY: &str = "cognate/test/secret/key/not/a/real/one00";
+/// An access key no account has: the signing cases' unknown key.
+pub const UNKNOWN_ACCESS_KEY: &str = "AKIDCOGNATEUNKNOWN00";
+/// The region the harness signs for when nothing says otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,13 +7,14 @@
 //! address through a thin axum adapter.
 //!
 //! Request processing follows the awsJson1_1 framework in this order: operation
-//! (`X-Amz-Target`, POST), `Content-Type`, authentication header for SigV4 operations, body
+//! (`X-Amz-Target`, POST), `Content-Type`, the signature of SigV4 operations, body
 //! parse, type walk, constraint validation ([`validate`]), then the operation's semantics
 //! (`state`). Every behaviour taken from observed AWS answers cites its row in
 //! `aws-behaviour.md` next to the code that uses it. This module never reads
 //! `fixtures/expectations/`: that data judges it.
 
 mod server;
+mod signature;
 mod state;
 pub mod validate;
 
@@ -28,6 +29,7 @@ use crate::model::{Auth, Catalogue};
 
 pub use crate::model::wire::secret_hash;
 pub use server::{spawn, spawn_on_own_thread, ServerHandle, BODY_LIMIT};
+pub use signature::sign_request;
 use validate::Rejection;
 
 pub use crate::model::wire::{JSON_1_1, TARGET_PREFIX};
@@ -96,6 +98,9 @@ pub const FRAMEWORK_EXCEPTIONS: &[&str] = &[
     "UnknownOperationException",
     "SerializationException",
     "MissingAuthenticationTokenException",
+    "IncompleteSignatureException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
 ];
 
 /// The property the fuzz target and the robustness tests hold every answer to: the status is
@@ -223,6 +228,8 @@ impl ApiError {
 pub(crate) struct Ctx<'a> {
     pub now: SystemTime,
     pub rng: &'a mut StdRng,
+    /// The id the answer will carry (some messages quote it).
+    pub request_id: String,
 }
 
 struct Inner {
@@ -236,11 +243,13 @@ pub struct Reference {
     catalogue: &'static Catalogue,
     inner: Mutex<Inner>,
     clock_offset: Mutex<Duration>,
+    keys: signature::Keys,
 }
 
 impl Reference {
-    /// A fresh target with no user pools, deterministic ids and codes ([`DEFAULT_SEED`]) and
-    /// the real clock.
+    /// A fresh target with no user pools, deterministic ids and codes ([`DEFAULT_SEED`]), the
+    /// real clock, and one account whose signatures it verifies
+    /// ([`crate::model::wire::TEST_ACCESS_KEY`]).
     pub fn new(catalogue: &'static Catalogue) -> Self {
         Self::with_seed(catalogue, DEFAULT_SEED)
     }
@@ -254,7 +263,15 @@ impl Reference {
                 rng: StdRng::seed_from_u64(seed),
             }),
             clock_offset: Mutex::new(Duration::ZERO),
+            keys: signature::Keys::test_account(),
         }
+    }
+
+    /// This target, checking only the form of a SigV4 header: for callers that forge requests
+    /// byte by byte (the fuzz targets), whose signatures cannot be true.
+    pub fn form_only_signatures(mut self) -> Self {
+        self.keys = signature::Keys::form_only();
+        self
     }
 
     pub fn catalogue(&self) -> &'static Catalogue {
@@ -290,6 +307,7 @@ impl Reference {
                 rng: inner.rng.clone(),
             }),
             clock_offset: Mutex::new(offset),
+            keys: self.keys.clone(),
         }
     }
 
@@ -306,8 +324,14 @@ impl Reference {
         let now = self.now();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let Inner { state, rng } = &mut *inner;
-        let outcome = self.process(req, state, &mut Ctx { now, rng });
         let request_id = request_id(rng);
+        let mut ctx = Ctx {
+            now,
+            rng,
+            request_id,
+        };
+        let outcome = self.process(req, state, &mut ctx);
+        let request_id = ctx.request_id;
         match outcome {
             Ok(body) => respond(200, request_id, &body, None),
             Err(e) => {
@@ -353,31 +377,35 @@ impl Reference {
             return Err(ApiError::framework("SerializationException", None));
         }
 
-        // 3. SigV4 operations need an Authorization header of the SigV4 form. The signature is
-        //    not verified: the reference has no credential store, so any well-formed header is
-        //    accepted.
+        // 3. SigV4 operations need a true signature by a known key (`signature`); public ones
+        //    are sent unsigned (aws-behaviour-ops.md §10).
         if op.auth == Auth::Sigv4 {
-            let signed = req
-                .header("Authorization")
-                .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256 "));
-            if !signed {
-                return Err(ApiError::new(
-                    "MissingAuthenticationTokenException",
-                    "Missing Authentication Token",
-                ));
-            }
+            self.keys.verify(req)?;
         }
 
         // 4-6. Body, types, constraints.
         let input = match validate::check_input(self.catalogue, op, &req.body) {
             Ok(v) => v,
+            Err(Rejection::Invalid(items)) if custom_domain(&op.name, &items, &req.body) => {
+                serde_json::from_slice(&req.body).unwrap_or_default()
+            }
             Err(Rejection::Serialization(m)) => {
                 return Err(ApiError::framework("SerializationException", m))
             }
             Err(Rejection::Invalid(items)) => {
+                // A prefix with characters the pattern forbids gets the operation's own words
+                // (aws-behaviour-ops.md §2 CreateUserPoolDomain "prefix with invalid
+                // characters", conf. A), not the generic validation message.
+                let bad_prefix = op.name == "CreateUserPoolDomain"
+                    && items.iter().all(|i| {
+                        i.contains(" at 'domain' ") && i.contains("regular expression pattern")
+                    });
+                if bad_prefix {
+                    return Err(ApiError::invalid_parameter(DOMAIN_CHARACTERS));
+                }
                 return Err(ApiError::invalid_parameter(Rejection::validation_message(
                     &items,
-                )))
+                )));
             }
         };
 
@@ -385,6 +413,45 @@ impl Reference {
         state.dispatch(&op.name, &input, ctx)
     }
 }
+
+/// Whether the only thing wrong is a `Domain` that is the full host name of a custom domain,
+/// which the domain operations take although the model's pattern allows a prefix only
+/// (DescribeUserPoolDomain "input": "the prefix alone, or the full name of a custom domain",
+/// conf. B; CreateUserPoolDomain takes one with a CustomDomainConfig).
+fn custom_domain(op: &str, items: &[String], body: &[u8]) -> bool {
+    let ops = [
+        "CreateUserPoolDomain",
+        "DescribeUserPoolDomain",
+        "UpdateUserPoolDomain",
+        "DeleteUserPoolDomain",
+    ];
+    let only_domain = items
+        .iter()
+        .all(|i| i.contains(" at 'domain' ") && i.contains("regular expression pattern"));
+    if !ops.contains(&op) || items.is_empty() || !only_domain {
+        return false;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    if op == "CreateUserPoolDomain" && v.get("CustomDomainConfig").is_none() {
+        return false;
+    }
+    let host = v.get("Domain").and_then(Value::as_str).unwrap_or_default();
+    host.contains('.')
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// CreateUserPoolDomain's answer to a prefix with forbidden characters.
+const DOMAIN_CHARACTERS: &str = "The domain name contains an invalid character. Domain names can \
+     only contain lower-case letters, numbers, and hyphens. Please enter a different name that \
+     follows this format: ^[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?$";
 
 /// A request id in the UUID form AWS uses, from the seeded generator.
 fn request_id(rng: &mut StdRng) -> String {

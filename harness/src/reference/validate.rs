@@ -264,11 +264,18 @@ fn check_members(
             continue;
         };
         match obj.get(&m.name) {
-            None => {
-                if m.required {
-                    out.push(item(None, false, &p, "not be null"));
-                }
-            }
+            None if m.required => match &shape.kind {
+                // A missing required integer is read as 0, then checked against its range
+                // (aws-behaviour-ops.md §1 ListUserPools "MaxResults left out", conf. A).
+                Kind::Integer { min: Some(min), .. } if *min > 0 => out.push(item(
+                    Some(&Value::from(0)),
+                    false,
+                    &p,
+                    &format!("have value greater than or equal to {min}"),
+                )),
+                _ => out.push(item(None, false, &p, "not be null")),
+            },
+            None => {}
             Some(v) => check_value(cat, shape, v, &p, sensitive || shape.sensitive, out),
         }
     }

@@ -12,7 +12,8 @@
 //!    short by the report's length limit becomes `Value '<value>…`);
 //! 4. outside the `Member must ...` text of a validation message (which comes from the model and
 //!    holds lengths such as 131072), replaces URLs by `<url>`, UUIDs (request ids) by `<uuid>`,
-//!    other pool ids by `<pool-id>`, timestamps by `<timestamp>`, hex runs of 16 or more by
+//!    other pool ids by `<pool-id>`, other client ids by `<client-id>`, a quoted pagination
+//!    token by `<token>`, timestamps by `<timestamp>`, hex runs of 16 or more by
 //!    `<hex>`, and digit runs of 6 or more (codes, epoch times, counters) by `<digits>`.
 //!
 //! The text given is already redacted by the check stage; this adds the fixture's secrets on top,
@@ -46,6 +47,10 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             re(r"\b[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+\b"),
             "<pool-id>",
         ),
+        // App client ids: 26 lower-case letters and digits (aws-behaviour-ops.md §0).
+        (re(r"\b[a-z0-9]{26}\b"), "<client-id>"),
+        // A pagination token quoted back ("Paging marker <token> is invalid for request ...").
+        (re(r"Paging marker \S+"), "Paging marker <token>"),
         (
             re(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
             "<timestamp>",

@@ -62,6 +62,37 @@ pub struct Step {
     /// After a success, the values to keep for later steps: name → JSON Pointer into the body
     /// (`pool = "/UserPool/Id"`, then `{{cognate:pool-id}}`... under the capture's name).
     pub capture: BTreeMap<String, String>,
+    /// A List step that follows its pagination token to the last page.
+    pub walk: Option<Walk>,
+}
+
+/// `walk = { items = "/Groups", key = "/GroupName", token = "NextToken", exactly = [...] }`:
+/// the step is sent again with `token` set to the answer's token while the answer has one; the
+/// pages together must hold each item once, and the keys the scenario expects.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Walk {
+    /// Where a page holds its items.
+    pub items: String,
+    /// Where an item holds the key that identifies it.
+    pub key: String,
+    /// The member that carries the token, in the request and in the answer alike.
+    pub token: String,
+    /// The keys all pages together hold, no more and no fewer (placeholders allowed).
+    #[serde(default)]
+    pub exactly: Option<Vec<String>>,
+    /// Keys all pages together hold among others (a listing others add to, such as pools).
+    #[serde(default)]
+    pub including: Option<Vec<String>>,
+}
+
+impl Walk {
+    /// The most items a page may hold: the request's page-size member, if it sets one.
+    pub fn page_size(request: &Map<String, Value>) -> Option<u64> {
+        ["MaxResults", "Limit"]
+            .iter()
+            .find_map(|m| request.get(*m).and_then(Value::as_u64))
+    }
 }
 
 impl Scenario {
@@ -103,6 +134,7 @@ struct RawStep {
     learn_code: Option<String>,
     #[serde(default)]
     capture: BTreeMap<String, String>,
+    walk: Option<Walk>,
 }
 
 /// The scenarios compiled into the binary.
@@ -280,10 +312,51 @@ fn scenario(
             scope.captured.insert(name.clone());
         }
         if let Some(c) = &expectation.creates {
+            let scope = Scope {
+                creates: true,
+                ..scope.clone()
+            };
             for name in placeholder::names_in(&Value::Object(c.request.clone())) {
                 scope
                     .check(&name)
                     .map_err(|why| err(format!("creates: {why}")))?;
+            }
+        }
+        if let Some(w) = &raw.walk {
+            if raw.outcome.outcome.as_deref() != Some("success") {
+                return Err(err(
+                    "walk follows the pages of a success; this step expects an error".into(),
+                ));
+            }
+            for p in [&w.items, &w.key] {
+                crate::generate::contract::check_pointer(p)
+                    .map_err(|why| err(format!("walk: {why}")))?;
+            }
+            let root = catalogue
+                .operation(&raw.operation)
+                .and_then(|o| o.input.clone())
+                .unwrap_or_default();
+            if catalogue.member_at(&root, &w.token).is_none() {
+                return Err(err(format!(
+                    "walk: {} has no member {:?} to carry the token",
+                    raw.operation, w.token
+                )));
+            }
+            let keys = match (&w.exactly, &w.including) {
+                (Some(k), None) | (None, Some(k)) => k,
+                _ => return Err(err("walk: give exactly = [...] or including = [...]".into())),
+            };
+            for name in keys.iter().flat_map(|k| placeholder::names(k)) {
+                match scope
+                    .check(&name)
+                    .map_err(|why| err(format!("walk: {why}")))?
+                {
+                    Some(Need::Captured(c)) if !needs_captures.contains(&c) => {
+                        needs_captures.push(c)
+                    }
+                    Some(Need::Code(_)) => return Err(err("walk: a key is not a code".into())),
+                    _ => {}
+                }
             }
         }
         steps.push(Step {
@@ -297,6 +370,7 @@ fn scenario(
             needs_codes,
             needs_captures,
             capture: raw.capture,
+            walk: raw.walk,
         });
     }
     Ok(Scenario {

@@ -203,6 +203,7 @@ pub fn step_case(catalogue: &Catalogue, scenario: &Scenario, step: &Step) -> Cas
             content_type: Some(JSON_1_1.to_owned()),
             body: serde_json::to_string(&step.request).expect("a JSON map always serialises"),
             signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
+            forgery: Default::default(),
         },
         expectation: step.expectation.clone(),
     }
@@ -364,7 +365,10 @@ async fn run_steps(
             unique: &unique,
         };
         let exchange = env.client.send(&case.id, &case.request, &fill).await;
-        let verdict = env.checker.check(case, &exchange);
+        let mut verdict = env.checker.check(case, &exchange);
+        if let Some(walk) = &step.walk {
+            walk_pages(env, case, step, walk, &fill, &exchange, &mut verdict).await;
+        }
         for (name, pointer) in &step.capture {
             match capture(step, &exchange, pointer) {
                 Ok(value) => {
@@ -408,14 +412,17 @@ async fn run_steps(
         unique: &unique,
     };
     for run in out.iter().rev() {
-        let created = run
+        let answer = run
             .exchange
             .as_ref()
-            .is_some_and(|e| e.result.as_ref().is_ok_and(|r| r.status == 200));
-        let Some(creates) = run.case.expectation.creates.as_ref().filter(|_| created) else {
+            .and_then(|e| e.result.as_ref().ok())
+            .filter(|r| r.status == 200);
+        let Some((creates, answer)) = run.case.expectation.creates.as_ref().zip(answer) else {
             continue;
         };
-        if let Some(request) = creates.request(env.catalogue) {
+        if let Some(mut request) = creates.request(env.catalogue) {
+            let answer = serde_json::from_slice(&answer.body).unwrap_or_default();
+            crate::placeholder::fill_answer(&mut request.body, &answer);
             let what = format!(
                 "{} after {:?} ({})",
                 creates.operation, run.case.label, run.case.id
@@ -424,6 +431,150 @@ async fn run_steps(
         }
     }
     out
+}
+
+/// The most pages a walk follows: a target whose tokens never end must not hang the run.
+const MAX_PAGES: usize = 1000;
+
+/// Follows a List step's token to the last page and adds the `pagination` check: every page
+/// judged like the first, no item twice, no page over the page size, no token repeated, the
+/// expected keys all there (and no others, with `exactly`).
+async fn walk_pages(
+    env: &Env<'_>,
+    case: &Case,
+    step: &Step,
+    walk: &super::data::Walk,
+    fill: &StepFill<'_>,
+    first: &crate::replay::Exchange,
+    verdict: &mut Verdict,
+) {
+    use crate::check::{CheckName, CheckOutcome, CheckResult};
+    if verdict.status != Status::Pass {
+        return;
+    }
+    let outcome = match follow(env, case, step, walk, fill, first).await {
+        Ok(()) => CheckOutcome::Pass,
+        Err(why) => CheckOutcome::Fail(why),
+    };
+    if let CheckOutcome::Fail(why) = &outcome {
+        verdict.status = Status::Fail;
+        verdict.reason = Some(format!("pagination: {why}"));
+    }
+    verdict.checks.push(CheckResult {
+        check: CheckName::Pagination,
+        outcome,
+    });
+}
+
+async fn follow(
+    env: &Env<'_>,
+    case: &Case,
+    step: &Step,
+    walk: &super::data::Walk,
+    fill: &StepFill<'_>,
+    first: &crate::replay::Exchange,
+) -> Result<(), String> {
+    use serde_json::Value;
+    let page_size = super::data::Walk::page_size(&step.request);
+    // Key → the page it was first seen on.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tokens: Vec<String> = Vec::new();
+    let mut page = first.clone();
+    for n in 1..=MAX_PAGES {
+        let body: Value = match &page.result {
+            Ok(r) => serde_json::from_slice(&r.body)
+                .map_err(|_| format!("page {n}: the body is not JSON"))?,
+            Err(e) => return Err(format!("page {n}: {e}")),
+        };
+        let items = match body.pointer(&walk.items) {
+            Some(Value::Array(items)) => items.as_slice(),
+            None => &[],
+            Some(_) => return Err(format!("page {n}: {} is not a list", walk.items)),
+        };
+        if let Some(max) = page_size.filter(|&m| items.len() as u64 > m) {
+            return Err(format!(
+                "page {n} holds {} items, more than the page size {max}",
+                items.len()
+            ));
+        }
+        for item in items {
+            let key = match item.pointer(&walk.key) {
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => return Err(format!("page {n}: an item without {}", walk.key)),
+            };
+            if let Some(earlier) = seen.insert(key.clone(), n) {
+                return Err(format!("{key:?} is listed twice (pages {earlier} and {n})"));
+            }
+        }
+        let token = match body.get(&walk.token) {
+            Some(Value::String(t)) if !t.is_empty() => t.clone(),
+            _ => return expected_keys(walk, fill, &seen, n),
+        };
+        if tokens.contains(&token) {
+            return Err(format!(
+                "page {n} gives a token an earlier page gave: the walk would never end"
+            ));
+        }
+        tokens.push(token.clone());
+        let mut request = step.request.clone();
+        request.insert(walk.token.clone(), Value::String(token));
+        let mut next = case.request.clone();
+        next.body = serde_json::to_string(&request).expect("a JSON map always serialises");
+        page = env
+            .client
+            .send(&format!("{}.p{}", case.id, n + 1), &next, fill)
+            .await;
+        let judged = env.checker.check(case, &page);
+        if judged.status != Status::Pass {
+            let why = judged
+                .reason
+                .unwrap_or_else(|| judged.status.as_str().to_owned());
+            return Err(format!("page {}: {why}", n + 1));
+        }
+    }
+    Err(format!("still a token after {MAX_PAGES} pages"))
+}
+
+/// After the last page: the keys the step expects against the ones the pages held.
+fn expected_keys(
+    walk: &super::data::Walk,
+    fill: &StepFill<'_>,
+    seen: &BTreeMap<String, usize>,
+    pages: usize,
+) -> Result<(), String> {
+    let filled = |keys: &[String]| -> Vec<String> {
+        keys.iter()
+            .map(|k| crate::placeholder::fill_text(k, fill))
+            .collect()
+    };
+    let (wanted, exact) = match (&walk.exactly, &walk.including) {
+        (Some(k), _) => (filled(k), true),
+        (None, Some(k)) => (filled(k), false),
+        (None, None) => return Ok(()),
+    };
+    let missing: Vec<&String> = wanted.iter().filter(|k| !seen.contains_key(*k)).collect();
+    let extra: Vec<&String> = seen
+        .keys()
+        .filter(|k| exact && !wanted.contains(k))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    let list = |v: &[&String]| {
+        v.iter()
+            .map(|k| format!("{k:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut why = format!("{} item(s) over {pages} page(s)", seen.len());
+    if !missing.is_empty() {
+        why.push_str(&format!("; missing {}", list(&missing)));
+    }
+    if !extra.is_empty() {
+        why.push_str(&format!("; not expected {}", list(&extra)));
+    }
+    Err(why)
 }
 
 /// The value at `pointer` of a step's success body (a string as it is, anything else as JSON),

@@ -235,6 +235,7 @@ fn whole_case(seed: u64, index: usize) -> Case {
             content_type: None,
             body: String::new(),
             signed: false,
+            forgery: Default::default(),
         },
         expectation: Expectation::new(Expected::Success, "model"),
     }
@@ -498,6 +499,7 @@ fn step_case(
             content_type: Some(JSON_1_1.to_owned()),
             body: String::new(),
             signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
+            forgery: Default::default(),
         },
         expectation: Expectation::new(Expected::Success, prediction.evidence.clone()),
     }

@@ -6,8 +6,10 @@
 //! Evidence rows cited below are in `aws-behaviour.md` §4 unless noted.
 
 mod auth;
+mod groups;
 mod pools;
 mod recovery;
+mod resources;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -258,8 +260,75 @@ struct Pool {
     case_sensitive: bool,
     /// Input members echoed into UserPoolType as given.
     echo: Map<String, Value>,
+    /// Custom attributes, as SchemaAttributeType entries (`custom:` names).
+    custom_attributes: Vec<Value>,
+    /// The MFA factors SetUserPoolMfaConfig configured, by output member name
+    /// (`SoftwareTokenMfaConfiguration`, ...).
+    mfa: Map<String, Value>,
+    tags: BTreeMap<String, String>,
+    /// The prefix domain, if the pool has one.
+    domain: Option<String>,
     clients: BTreeMap<String, Client>,
     users: BTreeMap<String, User>,
+    groups: BTreeMap<String, Group>,
+    resource_servers: BTreeMap<String, Value>,
+    providers: BTreeMap<String, Provider>,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    name: String,
+    description: Option<String>,
+    role_arn: Option<String>,
+    precedence: Option<i64>,
+    created: SystemTime,
+    modified: SystemTime,
+}
+
+impl Group {
+    fn to_json(&self, pool_id: &str) -> Value {
+        let mut g = Map::new();
+        g.insert("GroupName".into(), json!(self.name));
+        g.insert("UserPoolId".into(), json!(pool_id));
+        if let Some(d) = &self.description {
+            g.insert("Description".into(), json!(d));
+        }
+        if let Some(r) = &self.role_arn {
+            g.insert("RoleArn".into(), json!(r));
+        }
+        if let Some(p) = self.precedence {
+            g.insert("Precedence".into(), json!(p));
+        }
+        g.insert("LastModifiedDate".into(), json!(epoch(self.modified)));
+        g.insert("CreationDate".into(), json!(epoch(self.created)));
+        Value::Object(g)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Provider {
+    name: String,
+    kind: String,
+    details: Value,
+    mapping: Value,
+    identifiers: Vec<String>,
+    created: SystemTime,
+    modified: SystemTime,
+}
+
+impl Provider {
+    fn to_json(&self, pool_id: &str) -> Value {
+        json!({
+            "UserPoolId": pool_id,
+            "ProviderName": self.name,
+            "ProviderType": self.kind,
+            "ProviderDetails": self.details,
+            "AttributeMapping": self.mapping,
+            "IdpIdentifiers": self.identifiers,
+            "LastModifiedDate": epoch(self.modified),
+            "CreationDate": epoch(self.created),
+        })
+    }
 }
 
 impl Pool {
@@ -278,17 +347,56 @@ impl Pool {
             "EstimatedNumberOfUsers".into(),
             json!(self.users.len() as i64),
         );
-        p.insert(
-            "Arn".into(),
-            json!(format!(
-                "arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{}",
-                self.id
-            )),
-        );
+        p.insert("Arn".into(), json!(pool_arn(&self.id)));
         for (k, v) in &self.echo {
             p.insert(k.clone(), v.clone());
         }
+        p.insert("SchemaAttributes".into(), self.schema());
+        if !self.tags.is_empty() {
+            p.insert("UserPoolTags".into(), json!(self.tags));
+        }
+        if let Some(d) = &self.domain {
+            p.insert("Domain".into(), json!(d));
+        }
         Value::Object(p)
+    }
+
+    /// The standard attributes, then the custom ones (ops §1 CreateUserPool "default schema
+    /// entry `sub`": constraint numbers are strings; other standard attributes use min "0").
+    fn schema(&self) -> Value {
+        let mut out: Vec<Value> = STANDARD_ATTRIBUTES
+            .iter()
+            .map(|&(name, kind)| {
+                let mut a = json!({
+                    "Name": name,
+                    "AttributeDataType": kind,
+                    "DeveloperOnlyAttribute": false,
+                    "Mutable": name != "sub",
+                    "Required": name == "sub",
+                });
+                match kind {
+                    "String" => {
+                        let min = if name == "sub" { "1" } else { "0" };
+                        a["StringAttributeConstraints"] =
+                            json!({"MinLength": min, "MaxLength": "2048"});
+                    }
+                    "Number" => a["NumberAttributeConstraints"] = json!({"MinValue": "0"}),
+                    _ => {}
+                }
+                a
+            })
+            .collect();
+        out.extend(self.custom_attributes.iter().cloned());
+        Value::Array(out)
+    }
+
+    /// Whether the pool's schema has an attribute of this name (`custom:` names included).
+    fn has_attribute(&self, name: &str) -> bool {
+        STANDARD_ATTRIBUTES.iter().any(|(n, _)| *n == name)
+            || self
+                .custom_attributes
+                .iter()
+                .any(|a| str_of(a, "Name") == Some(name))
     }
 
     fn same_name(&self, a: &str, b: &str) -> bool {
@@ -368,6 +476,82 @@ impl Pool {
         }
         None
     }
+}
+
+/// The standard attributes of every pool and their types.
+const STANDARD_ATTRIBUTES: &[(&str, &str)] = &[
+    ("sub", "String"),
+    ("name", "String"),
+    ("given_name", "String"),
+    ("family_name", "String"),
+    ("middle_name", "String"),
+    ("nickname", "String"),
+    ("preferred_username", "String"),
+    ("profile", "String"),
+    ("picture", "String"),
+    ("website", "String"),
+    ("email", "String"),
+    ("email_verified", "Boolean"),
+    ("gender", "String"),
+    ("birthdate", "String"),
+    ("zoneinfo", "String"),
+    ("locale", "String"),
+    ("phone_number", "String"),
+    ("phone_number_verified", "Boolean"),
+    ("address", "String"),
+    ("updated_at", "Number"),
+];
+
+fn pool_arn(id: &str) -> String {
+    format!("arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{id}")
+}
+
+/// One page of a listing ordered by key, and the token of the next. Tokens are opaque to the
+/// caller but carry the listing they belong to (`scope`: the pool, or "" for the pools
+/// themselves) and the last key given, so a token of another listing or a forged one is
+/// refused (ops §11 pagination rows).
+fn page<'a>(
+    items: impl Iterator<Item = (&'a str, Value)>,
+    scope: &str,
+    limit: Option<i64>,
+    token: Option<&str>,
+    ctx: &Ctx<'_>,
+) -> Result<(Vec<Value>, Option<String>), ApiError> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let after = match token {
+        None => None,
+        Some(t) => {
+            let refused = || {
+                ApiError::invalid_parameter(format!(
+                    "Paging marker {t} is invalid for request {}",
+                    ctx.request_id
+                ))
+            };
+            let raw = engine.decode(t).map_err(|_| refused())?;
+            let v: Value = serde_json::from_slice(&raw).map_err(|_| refused())?;
+            if str_of(&v, "scope") != Some(scope) {
+                return Err(refused());
+            }
+            Some(str_of(&v, "after").ok_or_else(refused)?.to_owned())
+        }
+    };
+    // A page size of 0 (allowed by some models) is read as the largest.
+    let limit = limit.filter(|&n| n > 0).unwrap_or(60) as usize;
+    let mut rest = items.filter(|(k, _)| after.as_deref().is_none_or(|a| *k > a));
+    let mut out = Vec::new();
+    let mut last = None;
+    for (k, v) in rest.by_ref().take(limit) {
+        last = Some(k.to_owned());
+        out.push(v);
+    }
+    let next = match (rest.next(), last) {
+        (Some(_), Some(last)) => {
+            Some(engine.encode(json!({"scope": scope, "after": last}).to_string()))
+        }
+        _ => None,
+    };
+    Ok((out, next))
 }
 
 fn delivery(medium: &str, attr: &str, destination: String) -> Value {
@@ -502,11 +686,20 @@ fn check_secret(
     }
 }
 
-/// Every user pool, and which pool each client id belongs to.
+/// Every user pool, which pool each client id belongs to, and which pool each domain prefix
+/// (a namespace every pool shares, ops §2 CreateUserPoolDomain).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct State {
     pools: BTreeMap<String, Pool>,
     clients: HashMap<String, String>,
+    domains: BTreeMap<String, Domain>,
+}
+
+#[derive(Debug, Clone)]
+struct Domain {
+    pool_id: String,
+    managed_login_version: i64,
+    custom_certificate: Option<String>,
 }
 
 /// One operation's handler: the state, the validated input, the request's context.
@@ -517,6 +710,8 @@ type Handler = fn(&mut State, &Value, &mut Ctx<'_>) -> Result<Value, ApiError>;
 static HANDLERS: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
     [
         pools::HANDLERS,
+        resources::HANDLERS,
+        groups::HANDLERS,
         users::HANDLERS,
         recovery::HANDLERS,
         auth::HANDLERS,
@@ -610,12 +805,14 @@ mod tests {
         let cat = crate::model::Catalogue::embedded();
         let mut names: Vec<&str> = implemented().collect();
         names.sort_unstable();
-        assert_eq!(names.len(), 13, "{names:?}");
+        assert_eq!(names.len(), 47, "{names:?}");
         for n in names {
             assert!(cat.operation(n).is_some(), "{n} is not an operation");
         }
         let registered: usize = [
             pools::HANDLERS,
+            resources::HANDLERS,
+            groups::HANDLERS,
             users::HANDLERS,
             recovery::HANDLERS,
             auth::HANDLERS,
@@ -623,7 +820,7 @@ mod tests {
         .iter()
         .map(|h| h.len())
         .sum();
-        assert_eq!(registered, 13, "an operation registered twice");
+        assert_eq!(registered, 47, "an operation registered twice");
     }
 
     #[test]
