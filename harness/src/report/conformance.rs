@@ -122,8 +122,10 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
     );
     out.push_str(
         "What each target answers for the cases of cognate's contract, one run per target. In \
-         the matrix a cell is `passed/cases` for one operation and rule; ✗ marks a cell where \
-         some case failed or could not be judged. Below it, each target's distinct divergences: \
+         the operations table and the matrix a cell is `passed/cases` (for one operation, then \
+         for one operation and rule); ✗ marks a cell where some case failed or could not be \
+         judged; `not implemented` marks an operation the target lacks, whose cases were \
+         skipped. Below it, each target's distinct divergences: \
          failing cases grouped by operation, rule, first failing check and what came back, each \
          with a count and one case to replay.\n\n",
     );
@@ -159,6 +161,48 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
         );
     }
 
+    // One row per operation: how much of it each target passes, or that it lacks it.
+    let lacks = |r: &NamedReport, op: &str| r.report.run.not_implemented.iter().any(|n| n == op);
+    let operations: BTreeSet<String> = summaries
+        .iter()
+        .flat_map(|s| s.rows().into_iter().map(|row| row.operation))
+        .collect();
+    out.push_str("\n## Operations\n\n| operation |");
+    for r in reports {
+        let _ = write!(out, " {} |", md_text(&r.name));
+    }
+    out.push_str("\n|---|");
+    for _ in reports {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for op in &operations {
+        let _ = write!(out, "| {} |", md_text(op));
+        for (r, s) in reports.iter().zip(&summaries) {
+            let c = s
+                .rows()
+                .into_iter()
+                .filter(|row| &row.operation == op)
+                .fold(Counts::default(), |acc, row| {
+                    let c = s.counts(op, &row.group);
+                    Counts {
+                        pass: acc.pass + c.pass,
+                        fail: acc.fail + c.fail,
+                        error: acc.error + c.error,
+                        skip: acc.skip + c.skip,
+                    }
+                });
+            if lacks(r, op) {
+                out.push_str(" not implemented |");
+            } else if c.total() == 0 {
+                out.push_str(" – |");
+            } else {
+                let _ = write!(out, " {} |", cell(c));
+            }
+        }
+        out.push('\n');
+    }
+
     // Every (operation, group) any report has, operations by name, groups in summary order.
     let mut rows: BTreeSet<(String, (usize, String), String)> = BTreeSet::new();
     for s in &summaries {
@@ -185,10 +229,12 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
         };
         last = Some(op);
         let _ = write!(out, "| {shown} | {} |", md_text(group));
-        for s in &summaries {
+        for (r, s) in reports.iter().zip(&summaries) {
             let c = s.counts(op, group);
             if c.total() == 0 {
                 out.push_str(" – |");
+            } else if lacks(r, op) && c.skip == c.total() {
+                out.push_str(" not implemented |");
             } else {
                 let _ = write!(out, " {} |", cell(c));
             }

@@ -12,7 +12,8 @@
 //!    short by the report's length limit becomes `Value '<value>…`);
 //! 4. outside the `Member must ...` text of a validation message (which comes from the model and
 //!    holds lengths such as 131072), replaces URLs by `<url>`, UUIDs (request ids) by `<uuid>`,
-//!    other pool ids by `<pool-id>`, other client ids by `<client-id>`, a quoted pagination
+//!    list indices in JSON Pointers by `<i>`, other pool ids by `<pool-id>`, other client ids by
+//!    `<client-id>`, a quoted pagination
 //!    token by `<token>`, timestamps by `<timestamp>`, hex runs of 16 or more by
 //!    `<hex>`, and digit runs of 6 or more (codes, epoch times, counters) by `<digits>`.
 //!
@@ -47,8 +48,14 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             re(r"\b[a-z]{2}(?:-[a-z]+)+-\d+_[0-9A-Za-z]+\b"),
             "<pool-id>",
         ),
-        // App client ids: 26 lower-case letters and digits (aws-behaviour-ops.md §0).
-        (re(r"\b[a-z0-9]{26}\b"), "<client-id>"),
+        // The index of a list item in a JSON Pointer (`/UserPoolClients/20/ClientName`): which
+        // item of a listing is at fault moves with what concurrent cases created.
+        (re(r"(/[A-Za-z][A-Za-z0-9]*)/[0-9]+\b"), "$1/<i>"),
+        // cognito-local's pool ids (`local_` and 8 letters and digits).
+        (re(r"\blocal_[0-9A-Za-z]{8}\b"), "<pool-id>"),
+        // App client ids: 26 lower-case letters and digits (aws-behaviour-ops.md §0);
+        // cognito-local's have 25.
+        (re(r"\b[a-z0-9]{25,26}\b"), "<client-id>"),
         // A pagination token quoted back ("Paging marker <token> is invalid for request ...").
         (re(r"Paging marker \S+"), "Paging marker <token>"),
         (
@@ -188,7 +195,8 @@ fn replace_outside_constraints(s: &str, pattern: &Regex, token: &str) -> String 
             continue;
         }
         out.push_str(&s[last..m.start()]);
-        out.push_str(token);
+        // A token may keep a group of the match (`$1/<i>`).
+        out.push_str(&pattern.replace(m.as_str(), token));
         last = m.end();
     }
     out.push_str(&s[last..]);
@@ -291,6 +299,16 @@ mod tests {
         assert_eq!(
             Normaliser::new().normalise("a decade of bad faces"),
             "a decade of bad faces"
+        );
+        // Ids the emulators make, and a pagination token quoted back.
+        assert_eq!(
+            Normaliser::new().normalise(
+                "User Pool local_1bNR6Nts not found; client 5cj9ag4nvskjkv0dg3sade5fd5 and \
+                 dxueo3uy8e7rbncm4qe8su1hj; Paging marker eyJzY29wZSI6IiJ9 is invalid; at \
+                 /UserPoolClients/20/ClientName"
+            ),
+            "User Pool <pool-id> not found; client <client-id> and <client-id>; Paging marker \
+             <token> is invalid; at /UserPoolClients/<i>/ClientName"
         );
     }
 
