@@ -120,9 +120,9 @@ pub struct TargetArgs {
     /// Region for SigV4 signing of admin operations (default: the profile's, else us-east-1).
     #[arg(long)]
     pub region: Option<String>,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    /// Requests in flight at once (default: the profile's `concurrency`, else 8).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// Per-request timeout in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
@@ -445,7 +445,7 @@ impl TargetArgs {
             config: self.config.clone(),
             allow_live: self.allow_live,
             region: self.region.clone(),
-            concurrency: self.concurrency.max(1),
+            concurrency: self.concurrency,
             timeout: Duration::from_millis(self.timeout_ms.max(1)),
             code_command: self.code_command.clone(),
             any_signature: false,
@@ -778,7 +778,7 @@ async fn fuzz_cmd(a: FuzzArgs) -> Result<ExitCode, CliError> {
         target: a.target.clone(),
         config: a.config.clone(),
         allow_live: a.allow_live,
-        concurrency: 1,
+        concurrency: Some(1),
         timeout: Duration::from_millis(a.timeout_ms.max(1)),
         any_signature: true,
         ..TargetSpec::default()
@@ -912,7 +912,7 @@ async fn start_url(
         target: target.to_owned(),
         config: config.map(Path::to_path_buf),
         allow_live,
-        concurrency: 1,
+        concurrency: Some(1),
         ..TargetSpec::default()
     };
     Ok(Target::start(&spec, cat).await?)

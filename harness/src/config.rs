@@ -68,6 +68,11 @@ pub struct Profile {
     /// one it lacks. Absent: only the probes decide.
     pub implements: Option<Vec<String>>,
     pub code_source: Option<CodeSource>,
+    /// Requests in flight at once unless the command line says (`--concurrency`). One keeps a
+    /// stateful target's answers in case order: an emulator that accepts invalid requests
+    /// changes the shared pool, and which of two racing cases sees the change would move from
+    /// run to run (and the snapshots with it).
+    pub concurrency: Option<usize>,
     /// Whether the target is outside loopback by design (a live service): then `--allow-live`
     /// is still required on the command line; the profile only documents it.
     #[serde(default)]
@@ -148,6 +153,8 @@ mod tests {
             Some(CodeSource::CognitoLocalDb { .. })
         ));
         assert!(cl.not_implemented.iter().any(|n| n.contains("Unsupported")));
+        // The emulators keep state: one request at a time keeps their snapshots stable.
+        assert_eq!((moto.concurrency, cl.concurrency), (Some(1), Some(1)));
     }
 
     #[test]

@@ -273,13 +273,17 @@ pub struct TargetSpec {
     pub config: Option<PathBuf>,
     pub allow_live: bool,
     pub region: Option<String>,
-    pub concurrency: usize,
+    /// Requests in flight at once; `None`: the profile's, else [`DEFAULT_CONCURRENCY`].
+    pub concurrency: Option<usize>,
     pub timeout: Duration,
     pub code_command: Option<String>,
     /// The embedded reference checks only the form of SigV4 headers: for the network fuzzer,
     /// whose requests carry made-up signatures, so that mutations reach past authentication.
     pub any_signature: bool,
 }
+
+/// Requests in flight at once when neither the command line nor the profile says.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 impl Default for TargetSpec {
     fn default() -> Self {
@@ -288,7 +292,7 @@ impl Default for TargetSpec {
             config: None,
             allow_live: false,
             region: None,
-            concurrency: 8,
+            concurrency: None,
             timeout: Duration::from_secs(10),
             code_command: None,
             any_signature: false,
@@ -314,6 +318,8 @@ pub struct Target {
     /// The profile's list of the operations the target implements, if it has one.
     implements: Option<Vec<String>>,
     code_source: Option<config::CodeSource>,
+    /// Requests in flight at once: the command line's, the profile's, or the default.
+    concurrency: usize,
     spec: TargetSpec,
 }
 
@@ -337,6 +343,7 @@ impl Target {
             not_implemented: Vec::new(),
             implements: None,
             code_source: None,
+            concurrency: spec.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
             spec: spec.clone(),
         };
         if spec.target == "reference" {
@@ -375,6 +382,11 @@ impl Target {
             not_implemented: p.not_implemented.clone(),
             implements: p.implements.clone(),
             code_source: p.code_source.clone(),
+            concurrency: spec
+                .concurrency
+                .or(p.concurrency)
+                .unwrap_or(DEFAULT_CONCURRENCY)
+                .max(1),
             ..bare(spec.target.clone(), p.url.clone())
         })
     }
@@ -383,7 +395,7 @@ impl Target {
         Ok(Client::new(
             &self.url,
             replay::Config {
-                concurrency: self.spec.concurrency.max(1),
+                concurrency: self.concurrency,
                 timeout: self.spec.timeout.max(Duration::from_millis(1)),
                 signing: self.signing.clone(),
             },
@@ -620,11 +632,11 @@ pub async fn run(
         tag: &tag,
         cleanup: &cleanup,
     };
-    scenario::run_all(&env, &plan.scenarios, target.spec.concurrency, |v| {
+    scenario::run_all(&env, &plan.scenarios, target.concurrency, |v| {
         reporter.event(&Event::Finished(v))
     })
     .await;
-    scenario::sequence::run_all(&env, plan.sequences, target.spec.concurrency, |v| {
+    scenario::sequence::run_all(&env, plan.sequences, target.concurrency, |v| {
         reporter.event(&Event::Finished(v))
     })
     .await;

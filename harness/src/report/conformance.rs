@@ -100,6 +100,17 @@ fn replay_line(report: &ReportFile, v: &Verdict) -> String {
     line
 }
 
+/// A failing case's reason without the excerpt of the answer it ends with (`; HTTP 200, body:
+/// ...`): the excerpt is cut at a length the raw answer sets, so it would not be the same from
+/// run to run; what came back is in the entry's `got`.
+fn why(v: &Verdict) -> String {
+    let reason = reason_of(v);
+    match reason.split_once("; HTTP ") {
+        Some((why, _)) => why.to_owned(),
+        None => reason,
+    }
+}
+
 /// `pass/total`, with ` ✗` when some case failed or could not be judged and `(N skipped)`.
 fn cell(c: Counts) -> String {
     let mut s = format!("{}/{}", c.pass, c.total());
@@ -127,7 +138,8 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
          judged; `not implemented` marks an operation the target lacks, whose cases were \
          skipped. Below it, each target's distinct divergences: \
          failing cases grouped by operation, rule, first failing check and what came back, each \
-         with a count and one case to replay.\n\n",
+         with a count, its reason in message form (made-up ids, times and tokens replaced by \
+         `<pool-id>`, `<digits>`, ...) and one case to replay.\n\n",
     );
 
     let summaries: Vec<Summary> = reports
@@ -247,6 +259,9 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
     }
     out.push('\n');
 
+    // Reasons in their message form: the ids, times and tokens a target made up in its run
+    // would make the document differ on every run.
+    let normaliser = super::normalise::Normaliser::new();
     out.push_str("\n## Divergences\n");
     for r in reports {
         let _ = write!(out, "\n### {}\n\n", md_text(&r.name));
@@ -317,7 +332,7 @@ pub fn conformance_markdown(reports: &[NamedReport]) -> String {
                 md_text(&v.expected),
                 md_code(&v.case_id),
                 md_text(&v.label),
-                md_code(&shorten(&one_line(&reason_of(v)), MAX_REASON)),
+                md_code(&shorten(&normaliser.normalise(&why(v)), MAX_REASON)),
                 replay_line(&r.report, v)
             );
         }

@@ -51,6 +51,11 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         // The index of a list item in a JSON Pointer (`/UserPoolClients/20/ClientName`): which
         // item of a listing is at fault moves with what concurrent cases created.
         (re(r"(/[A-Za-z][A-Za-z0-9]*)/[0-9]+\b"), "$1/<i>"),
+        // Page numbers and counts of a pagination walk: on a listing others add to (every
+        // pool), where an item turns up moves with what else exists.
+        (re(r"\bpages? [0-9]+( and [0-9]+)?\b"), "page <n>"),
+        (re(r"\bafter [0-9]+ page\(s\)"), "after <n> page(s)"),
+        (re(r"\bholds [0-9]+ items\b"), "holds <n> items"),
         // cognito-local's pool ids (`local_` and 8 letters and digits).
         (re(r"\blocal_[0-9A-Za-z]{8}\b"), "<pool-id>"),
         // App client ids: 26 lower-case letters and digits (aws-behaviour-ops.md §0);

@@ -35,6 +35,9 @@ pub struct Scenario {
     /// CreateUserPool members for a pool of the scenario's own (with the standard policy and
     /// clients); `None` puts the users in the run's pool.
     pub pool: Option<Map<String, Value>>,
+    /// Runs after every other scenario, with none beside it: its steps read state that
+    /// concurrent scenarios change (a listing of every pool).
+    pub alone: bool,
     pub steps: Vec<Step>,
 }
 
@@ -117,6 +120,8 @@ struct RawScenario {
     #[serde(default)]
     users: BTreeMap<String, String>,
     pool: Option<toml::Table>,
+    #[serde(default)]
+    alone: bool,
     #[serde(rename = "step", default)]
     steps: Vec<RawStep>,
 }
@@ -379,6 +384,7 @@ fn scenario(
         file: path.to_owned(),
         users,
         pool,
+        alone: rs.alone,
         steps,
     })
 }
@@ -528,5 +534,15 @@ evidence = "e"
                 assert!(st.expectation.evidence.contains('§'), "{}", sc.label(st));
             }
         }
+        // The walk over every pool runs alone, after the others.
+        let alone: Vec<&str> = s
+            .iter()
+            .filter(|sc| sc.alone)
+            .map(|sc| sc.name.as_str())
+            .collect();
+        assert_eq!(alone, ["ListUserPools pagination"]);
+        assert!(s
+            .iter()
+            .any(|sc| sc.steps.iter().any(|st| st.walk.is_some())));
     }
 }

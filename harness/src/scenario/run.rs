@@ -225,11 +225,17 @@ pub async fn run_all(
     concurrency: usize,
     mut each: impl FnMut(Verdict),
 ) {
-    let mut runs = stream::iter(scenarios)
+    let mut runs = stream::iter(scenarios.iter().filter(|s| !s.alone))
         .map(|s| run_scenario(env, s))
         .buffer_unordered(env.concurrency(concurrency));
     while let Some(steps) = runs.next().await {
         for s in steps {
+            each(s.verdict);
+        }
+    }
+    drop(runs);
+    for scenario in scenarios.iter().filter(|s| s.alone) {
+        for s in run_scenario(env, scenario).await {
             each(s.verdict);
         }
     }
@@ -530,6 +536,8 @@ async fn follow(
             let why = judged
                 .reason
                 .unwrap_or_else(|| judged.status.as_str().to_owned());
+            // The check's own words; which items the page holds shows in the report's exchange.
+            let why = why.split("; HTTP ").next().unwrap_or_default();
             return Err(format!("page {}: {why}", n + 1));
         }
     }
@@ -567,14 +575,14 @@ fn expected_keys(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut why = format!("{} item(s) over {pages} page(s)", seen.len());
+    let mut why = Vec::new();
     if !missing.is_empty() {
-        why.push_str(&format!("; missing {}", list(&missing)));
+        why.push(format!("missing {}", list(&missing)));
     }
     if !extra.is_empty() {
-        why.push_str(&format!("; not expected {}", list(&extra)));
+        why.push(format!("not expected {}", list(&extra)));
     }
-    Err(why)
+    Err(format!("after {pages} page(s): {}", why.join("; ")))
 }
 
 /// The value at `pointer` of a step's success body (a string as it is, anything else as JSON),
