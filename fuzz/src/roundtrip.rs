@@ -8,20 +8,12 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 
 use cognate::check::{CheckName, CheckOutcome, CheckResult, Observed, Status, Verdict};
 use cognate::generate::{
-    self, Case, CaseKind, Contract, Expectation, Expected, Options, Request, Rule,
+    self, Case, CaseKind, Contract, Expectation, Expected, Forgery, Options, Request, Rule,
 };
 use cognate::model::Catalogue;
 use cognate::report::{ReportFile, RunInfo};
 
-const CHECKS: &[CheckName] = &[
-    CheckName::Transport,
-    CheckName::NoServerError,
-    CheckName::Status,
-    CheckName::Exception,
-    CheckName::Envelope,
-    CheckName::Shape,
-    CheckName::Redaction,
-];
+const CHECKS: &[CheckName] = &CheckName::ALL;
 
 fn string(u: &mut Unstructured<'_>) -> Result<String> {
     String::arbitrary(u)
@@ -77,6 +69,7 @@ pub fn arbitrary_case(u: &mut Unstructured<'_>) -> Result<Case> {
             content_type: opt_string(u)?,
             body: string(u)?,
             signed: bool::arbitrary(u)?,
+            forgery: *u.choose(&[Forgery::None, Forgery::WrongSecret, Forgery::UnknownKey])?,
         },
         expectation: expectation(u)?,
     })

@@ -22,6 +22,11 @@ const EXTRA: &[&str] = &[
     "TemporaryPassword",
 ];
 
+/// Credentials the service gives back to its caller by design: an identity provider's secrets
+/// in ProviderDetails, which DescribeIdentityProvider answers (the model's documentation). They
+/// are redacted in reports like the others, but an answer that holds them has leaked nothing.
+const ECHOED: &[&str] = &["client_secret", "private_key"];
+
 /// Every string under a sensitive path of the body (model paths such as `/UserAttributes/*/Value`,
 /// plus `EXTRA` member names anywhere), longest first so a secret inside another is still found.
 pub fn secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
@@ -43,7 +48,15 @@ pub fn model_secrets(sensitive_paths: &[String], body: &Value) -> Vec<String> {
 /// The strings under the credential names of `EXTRA`, wherever they stand.
 pub fn named_secrets(body: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    collect_named(body, false, &mut out);
+    collect_named(body, false, &[EXTRA, ECHOED], &mut out);
+    tidy(out)
+}
+
+/// The strings under the credential names an answer must never give back (`EXTRA`, not the
+/// identity provider secrets the service returns by design): the redaction check's candidates.
+pub fn unechoable_secrets(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_named(body, false, &[EXTRA], &mut out);
     tidy(out)
 }
 
@@ -79,13 +92,16 @@ fn collect_all(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn collect_named(v: &Value, inside: bool, out: &mut Vec<String>) {
+fn collect_named(v: &Value, inside: bool, names: &[&[&str]], out: &mut Vec<String>) {
     match v {
         Value::String(s) if inside => out.push(s.clone()),
-        Value::Array(items) => items.iter().for_each(|i| collect_named(i, inside, out)),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| collect_named(i, inside, names, out)),
         Value::Object(map) => {
             for (k, child) in map {
-                collect_named(child, inside || EXTRA.contains(&k.as_str()), out);
+                let named = names.iter().any(|list| list.contains(&k.as_str()));
+                collect_named(child, inside || named, names, out);
             }
         }
         _ => {}
@@ -142,5 +158,15 @@ mod tests {
             redact("user alice, code 123456", &s),
             "user <redacted>, code <redacted>"
         );
+    }
+
+    #[test]
+    fn identity_provider_secrets_are_redacted_but_may_come_back() {
+        let body = json!({
+            "ProviderName": "Google",
+            "ProviderDetails": {"client_id": "id-1", "client_secret": "s3cret-value"},
+        });
+        assert_eq!(named_secrets(&body), ["s3cret-value"]);
+        assert!(unechoable_secrets(&body).is_empty());
     }
 }

@@ -645,7 +645,7 @@ fn redaction(
         return result(CheckOutcome::Skip("the sent body is not JSON".into()));
     };
     let candidates = if (200..300).contains(&resp.status) {
-        redact::named_secrets(sent)
+        redact::unechoable_secrets(sent)
     } else {
         let paths: Vec<String> = sensitive
             .iter()

@@ -316,12 +316,6 @@ impl State {
             "EmailMfaConfiguration",
         ];
         let mode = str_of(input, "MfaConfiguration");
-        let enabled = |k: &str| match input.get(k) {
-            None => None,
-            // An SMS configuration has no Enabled flag: giving it configures the factor.
-            Some(v) if k == "SmsMfaConfiguration" => Some(v.get("SmsConfiguration").is_some()),
-            Some(v) => Some(v.get("Enabled").and_then(Value::as_bool).unwrap_or(false)),
-        };
         if mode == Some("OFF")
             && ["SoftwareTokenMfaConfiguration", "EmailMfaConfiguration"]
                 .iter()
@@ -343,12 +337,12 @@ impl State {
                 input["WebAuthnConfiguration"].clone(),
             );
         }
-        let any_enabled = factors.iter().any(|k| {
-            enabled(k).unwrap_or_else(|| match next.get(*k) {
-                Some(v) if *k == "SmsMfaConfiguration" => v.get("SmsConfiguration").is_some(),
-                Some(v) => v.get("Enabled").and_then(Value::as_bool) == Some(true),
-                None => false,
-            })
+        // What the pool has after this request: a factor given replaces the one it had. An SMS
+        // configuration has no Enabled flag: giving it configures the factor.
+        let any_enabled = factors.iter().any(|k| match next.get(*k) {
+            Some(v) if *k == "SmsMfaConfiguration" => v.get("SmsConfiguration").is_some(),
+            Some(v) => v.get("Enabled").and_then(Value::as_bool) == Some(true),
+            None => false,
         });
         let effective = mode
             .map(str::to_owned)
