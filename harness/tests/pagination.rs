@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use cognate::check::{CheckName, Checker, Status};
+use cognate::check::{CheckName, Checker, Status, Verdict};
 use cognate::model::Catalogue;
 use cognate::replay::{self, Client, Signing};
 use cognate::scenario::{self, Env};
@@ -145,7 +145,7 @@ walk = {{ items = "/{items}", key = "/{key}", token = "NextToken", exactly = [{k
     all.remove(0)
 }
 
-async fn walk(l: &Listing, fault: Fault) -> cognate::check::Verdict {
+async fn walk(l: &Listing, fault: Fault) -> Verdict {
     let mut items: Vec<Value> = KEYS.iter().map(|k| (l.item)(k)).collect();
     match fault {
         Fault::None => {}
@@ -166,8 +166,13 @@ async fn walk(l: &Listing, fault: Fault) -> cognate::check::Verdict {
         })
         .mount(&server)
         .await;
+    walk_against(&server.uri(), &walk_scenario(l)).await
+}
+
+/// Runs a one-step walk scenario against a target and gives its verdict.
+async fn walk_against(uri: &str, scenario: &scenario::data::Scenario) -> Verdict {
     let client = Client::new(
-        &server.uri(),
+        uri,
         replay::Config {
             concurrency: 1,
             timeout: Duration::from_secs(10),
@@ -186,8 +191,7 @@ async fn walk(l: &Listing, fault: Fault) -> cognate::check::Verdict {
         tag: "t1",
         cleanup: &Default::default(),
     };
-    let scenario = walk_scenario(l);
-    let mut runs = scenario::run_scenario(&env, &scenario).await;
+    let mut runs = scenario::run_scenario(&env, scenario).await;
     assert_eq!(runs.len(), 1);
     runs.remove(0).verdict
 }
@@ -243,35 +247,36 @@ async fn a_page_over_the_page_size_and_a_token_that_never_ends_fail() {
         )
         .mount(&server)
         .await;
-    let client = Client::new(
-        &server.uri(),
-        replay::Config {
-            concurrency: 1,
-            timeout: Duration::from_secs(10),
-            signing: Signing::test_credentials("us-east-1"),
-        },
-    )
-    .unwrap();
-    let checker = Checker::new(Catalogue::embedded()).unwrap();
-    let fixture = Fixture::default();
-    let env = Env {
-        catalogue: Catalogue::embedded(),
-        client: &client,
-        checker: &checker,
-        fixture: &fixture,
-        codes: None,
-        tag: "t1",
-        cleanup: &Default::default(),
-    };
-    let v = scenario::run_scenario(&env, &walk_scenario(l))
-        .await
-        .remove(0)
-        .verdict;
+    let v = walk_against(&server.uri(), &walk_scenario(l)).await;
     assert_eq!(v.status, Status::Fail);
     assert!(
         v.reason
             .as_deref()
             .is_some_and(|r| r.contains("holds 5 items, more than the page size 1")),
+        "{:?}",
+        v.reason
+    );
+
+    // A new item on every page, and always the same token: the walk stops at the repeat.
+    struct Endless(std::sync::atomic::AtomicUsize);
+    impl Respond for Endless {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = json!({"Groups": [{"GroupName": format!("g{n}"), "UserPoolId": POOL}], "NextToken": "again"});
+            ResponseTemplate::new(200).set_body_raw(body.to_string(), "application/x-amz-json-1.1")
+        }
+    }
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(Endless(Default::default()))
+        .mount(&server)
+        .await;
+    let v = walk_against(&server.uri(), &walk_scenario(l)).await;
+    assert_eq!(v.status, Status::Fail);
+    assert!(
+        v.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("page 2 gives a token an earlier page gave")),
         "{:?}",
         v.reason
     );

@@ -87,13 +87,7 @@ impl State {
             .groups
             .iter()
             .map(|(k, g)| (k.as_str(), g.to_json(&pool.id)));
-        let limit = input.get("Limit").and_then(Value::as_i64);
-        let (groups, next) = page(items, &pool.id, limit, str_of(input, "NextToken"), ctx)?;
-        let mut out = json!({"Groups": groups});
-        if let Some(t) = next {
-            out["NextToken"] = json!(t);
-        }
-        Ok(out)
+        page("Groups", items, &pool.id, input, ctx)
     }
 
     fn delete_group(&mut self, input: &Value) -> Result<Value, ApiError> {

@@ -506,17 +506,22 @@ fn pool_arn(id: &str) -> String {
     format!("arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{id}")
 }
 
-/// One page of a listing ordered by key, and the token of the next. Tokens are opaque to the
-/// caller but carry the listing they belong to (`scope`: the pool, or "" for the pools
-/// themselves) and the last key given, so a token of another listing or a forged one is
-/// refused (ops §11 pagination rows).
+/// One page of a listing ordered by key, as the List operation answers it: the items under
+/// `member`, and `NextToken` when more follow. The page size is the request's `MaxResults` or
+/// `Limit`. Tokens are opaque to the caller but carry the listing they belong to (`scope`: the
+/// pool, or "" for the pools themselves) and the last key given, so a token of another listing
+/// or a forged one is refused (ops §11 pagination rows).
 fn page<'a>(
+    member: &str,
     items: impl Iterator<Item = (&'a str, Value)>,
     scope: &str,
-    limit: Option<i64>,
-    token: Option<&str>,
+    input: &Value,
     ctx: &Ctx<'_>,
-) -> Result<(Vec<Value>, Option<String>), ApiError> {
+) -> Result<Value, ApiError> {
+    let limit = ["MaxResults", "Limit"]
+        .iter()
+        .find_map(|k| input.get(*k).and_then(Value::as_i64));
+    let token = str_of(input, "NextToken");
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let after = match token {
@@ -545,13 +550,12 @@ fn page<'a>(
         last = Some(k.to_owned());
         out.push(v);
     }
-    let next = match (rest.next(), last) {
-        (Some(_), Some(last)) => {
-            Some(engine.encode(json!({"scope": scope, "after": last}).to_string()))
-        }
-        _ => None,
-    };
-    Ok((out, next))
+    let mut answer = json!({ member: out });
+    if let (Some(_), Some(last)) = (rest.next(), last) {
+        answer["NextToken"] =
+            json!(engine.encode(json!({"scope": scope, "after": last}).to_string()));
+    }
+    Ok(answer)
 }
 
 fn delivery(medium: &str, attr: &str, destination: String) -> Value {

@@ -234,13 +234,7 @@ impl State {
             }
             (p.id.as_str(), d)
         });
-        let limit = input.get("MaxResults").and_then(Value::as_i64);
-        let (pools, next) = page(items, "", limit, str_of(input, "NextToken"), ctx)?;
-        let mut out = json!({"UserPools": pools});
-        if let Some(t) = next {
-            out["NextToken"] = json!(t);
-        }
-        Ok(out)
+        page("UserPools", items, "", input, ctx)
     }
 
     /// Refused while deletion protection is on, or while the pool has a domain (DeleteUserPool
@@ -503,13 +497,7 @@ impl State {
                 json!({"ClientId": c.id, "UserPoolId": pool.id, "ClientName": c.name}),
             )
         });
-        let limit = input.get("MaxResults").and_then(Value::as_i64);
-        let (clients, next) = page(items, &pool.id, limit, str_of(input, "NextToken"), ctx)?;
-        let mut out = json!({"UserPoolClients": clients});
-        if let Some(t) = next {
-            out["NextToken"] = json!(t);
-        }
-        Ok(out)
+        page("UserPoolClients", items, &pool.id, input, ctx)
     }
 
     fn delete_user_pool_client(&mut self, input: &Value) -> Result<Value, ApiError> {

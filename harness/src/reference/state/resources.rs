@@ -213,13 +213,7 @@ impl State {
             .resource_servers
             .iter()
             .map(|(k, v)| (k.as_str(), v.clone()));
-        let limit = input.get("MaxResults").and_then(Value::as_i64);
-        let (servers, next) = page(items, &pool.id, limit, str_of(input, "NextToken"), ctx)?;
-        let mut out = json!({"ResourceServers": servers});
-        if let Some(t) = next {
-            out["NextToken"] = json!(t);
-        }
-        Ok(out)
+        page("ResourceServers", items, &pool.id, input, ctx)
     }
 
     fn delete_resource_server(&mut self, input: &Value) -> Result<Value, ApiError> {
@@ -337,13 +331,7 @@ impl State {
                 }),
             )
         });
-        let limit = input.get("MaxResults").and_then(Value::as_i64);
-        let (providers, next) = page(items, &pool.id, limit, str_of(input, "NextToken"), ctx)?;
-        let mut out = json!({"Providers": providers});
-        if let Some(t) = next {
-            out["NextToken"] = json!(t);
-        }
-        Ok(out)
+        page("Providers", items, &pool.id, input, ctx)
     }
 
     fn delete_identity_provider(&mut self, input: &Value) -> Result<Value, ApiError> {
