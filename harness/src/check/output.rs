@@ -35,11 +35,9 @@ pub fn apply_output(verdict: &mut Verdict, exchange: &Exchange, checks: &[Output
             Err(_) => CheckOutcome::Skip("the body is not JSON (see envelope)".into()),
             Ok(body) => {
                 // Never show a credential: the request's, and any token the answer carries.
-                let mut secrets = serde_json::from_slice::<Value>(&exchange.sent.body)
-                    .map(|sent| redact::named_secrets(&sent))
-                    .unwrap_or_default();
-                secrets.extend(redact::named_secrets(&body));
                 let sent = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
+                let mut secrets = sent.as_ref().map(redact::named_secrets).unwrap_or_default();
+                secrets.extend(redact::named_secrets(&body));
                 let found = checks
                     .iter()
                     .find_map(|c| mismatch(c, &body, sent.as_ref(), &secrets));
