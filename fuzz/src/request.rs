@@ -327,7 +327,13 @@ impl World {
             json!({"ClientId": legacy, "Username": "alice"}).to_string(),
         );
         assert_eq!(r.handle(&forgot).status, 200);
-        let code = r.pending_code(&pool, "alice").unwrap_or_default();
+        let code = r
+            .pending_code(
+                &pool,
+                "alice",
+                cognate::scenario::codes::CodeKind::Confirmation,
+            )
+            .unwrap_or_default();
         let hash = cognate::reference::secret_hash(&secret, "alice", &sclient);
         World {
             reference: r,

@@ -127,8 +127,9 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
     /// How the stateful scenarios learn a confirmation code on this target: a shell command
-    /// (`sh -c`) given the pool id and username in COGNATE_POOL_ID and COGNATE_USERNAME (also
-    /// $1 and $2), printing the code on its first line. Overrides the profile's code_source.
+    /// (`sh -c`) given the pool id, username and kind of code (`confirmation` or `verification`)
+    /// in COGNATE_POOL_ID, COGNATE_USERNAME and COGNATE_CODE_KIND (also $1, $2 and $3),
+    /// printing the code on its first line. Overrides the profile's code_source.
     #[arg(long, value_name = "CMD")]
     pub code_command: Option<String>,
 }

@@ -24,6 +24,8 @@ use crate::report::{
     Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
     SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
 };
+use crate::scenario::lifecycle::LifeCycle;
+use crate::scenario::sequence::{find as find_sequence, planned, run_all, End, Family, Recovery};
 use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario, StepRun};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
@@ -98,7 +100,10 @@ pub struct Plan {
     /// The operations whose stateless cases are generated.
     pub operations: Vec<String>,
     pub scenarios: Vec<Scenario>,
+    /// Password-recovery sequences.
     pub sequences: scenario::sequence::Config,
+    /// User life-cycle sequences.
+    pub life_cycles: scenario::sequence::Config,
     pub opts: Options,
 }
 
@@ -136,17 +141,15 @@ impl Plan {
             .into_iter()
             .filter(|s| s.steps.iter().all(|st| selected(&st.operation)))
             .collect();
-        let sequences_on =
-            !sel.no_scenarios && scenario::sequence::OPERATIONS.iter().all(|op| selected(op));
+        let sequences_on = |ops: &[&str]| !sel.no_scenarios && ops.iter().all(|op| selected(op));
+        let count = |ops: &[&str]| if sequences_on(ops) { sel.sequences } else { 0 };
         Ok(Plan {
             catalogue,
             contract,
             operations,
             scenarios,
-            sequences: scenario::sequence::Config::new(
-                if sequences_on { sel.sequences } else { 0 },
-                sel.seed,
-            ),
+            sequences: scenario::sequence::Config::new(count(Recovery::OPERATIONS), sel.seed),
+            life_cycles: scenario::sequence::Config::new(count(LifeCycle::OPERATIONS), sel.seed),
             opts: Options {
                 seed: sel.seed,
                 extra: sel.extra,
@@ -167,7 +170,8 @@ impl Plan {
     /// How many stateful verdicts are planned (a shrunk sequence reports fewer).
     pub fn planned_stateful(&self) -> usize {
         self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
-            + scenario::sequence::planned(self.sequences.seed, self.sequences.count)
+            + planned::<Recovery>(self.sequences.seed, self.sequences.count)
+            + planned::<LifeCycle>(self.life_cycles.seed, self.life_cycles.count)
     }
 
     /// Every operation the run sends to: the stateless ones, the scenarios' and the sequences'.
@@ -177,7 +181,10 @@ impl Plan {
             ops.extend(s.steps.iter().map(|st| st.operation.clone()));
         }
         if self.sequences.count > 0 {
-            ops.extend(scenario::sequence::OPERATIONS.map(str::to_owned));
+            ops.extend(Recovery::OPERATIONS.iter().map(|o| o.to_string()));
+        }
+        if self.life_cycles.count > 0 {
+            ops.extend(LifeCycle::OPERATIONS.iter().map(|o| o.to_string()));
         }
         ops.into_iter().collect()
     }
@@ -636,7 +643,11 @@ pub async fn run(
         reporter.event(&Event::Finished(v))
     })
     .await;
-    scenario::sequence::run_all(&env, plan.sequences, target.concurrency, |v| {
+    run_all::<Recovery>(&env, plan.sequences, target.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
+    run_all::<LifeCycle>(&env, plan.life_cycles, target.concurrency, |v| {
         reporter.event(&Event::Finished(v))
     })
     .await;
@@ -694,7 +705,10 @@ pub async fn run(
 pub enum Replay {
     Case(Box<Case>),
     Scenario(Box<Scenario>),
+    /// A password-recovery sequence, by index.
     Sequence(usize),
+    /// A user life cycle, by index.
+    LifeCycle(usize),
 }
 
 /// How many sequences of a seed [`find`] looks through for an id.
@@ -723,8 +737,13 @@ pub fn find(
             return Ok((count, Some(Replay::Scenario(Box::new(cut)))));
         }
     }
-    let sequence = scenario::sequence::find(plan.opts.seed, case_id, REPLAY_SEQUENCES);
-    Ok((count, sequence.map(Replay::Sequence)))
+    let seed = plan.opts.seed;
+    let sequence = find_sequence::<Recovery>(seed, case_id, REPLAY_SEQUENCES)
+        .map(Replay::Sequence)
+        .or_else(|| {
+            find_sequence::<LifeCycle>(seed, case_id, REPLAY_SEQUENCES).map(Replay::LifeCycle)
+        });
+    Ok((count, sequence))
 }
 
 /// What a replay ran: every step, the first one to show in full, a note for a person, and what
@@ -747,7 +766,11 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
     let used: Vec<String> = match what {
         Replay::Case(c) => vec![c.operation.clone()],
         Replay::Scenario(s) => s.steps.iter().map(|st| st.operation.clone()).collect(),
-        Replay::Sequence(_) => scenario::sequence::OPERATIONS.map(str::to_owned).to_vec(),
+        Replay::Sequence(_) => Recovery::OPERATIONS.iter().map(|o| o.to_string()).collect(),
+        Replay::LifeCycle(_) => LifeCycle::OPERATIONS
+            .iter()
+            .map(|o| o.to_string())
+            .collect(),
     };
     let lacking = probe(plan, target, &client, &checker, &fixture, &used).await;
     let checker = checker.with_lacking(lacking);
@@ -802,26 +825,9 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
             );
             (runs, last, Some(note))
         }
-        Replay::Sequence(index) => {
-            let cfg = scenario::sequence::Config::new(index + 1, plan.opts.seed);
-            let run = scenario::sequence::run_sequence(&env, cfg, *index).await;
-            let note = match &run.attempt.end {
-                scenario::sequence::End::Passed => format!(
-                    "sequence  {} (index {index}): {} steps, all as the model allows",
-                    run.id, run.generated
-                ),
-                scenario::sequence::End::Failed(at) => format!(
-                    "sequence  {} (index {index}): fails; shrunk from {} to {} steps in {} runs",
-                    run.id,
-                    run.generated,
-                    at + 1,
-                    run.shrink_runs
-                ),
-                scenario::sequence::End::Stopped(_, why) => {
-                    format!("sequence  {} (index {index}): stopped: {why}", run.id)
-                }
-            };
-            (run.attempt.steps, 0, Some(note))
+        Replay::Sequence(index) => replay_sequence::<Recovery>(&env, plan.opts.seed, *index).await,
+        Replay::LifeCycle(index) => {
+            replay_sequence::<LifeCycle>(&env, plan.opts.seed, *index).await
         }
     };
     // The pool goes whatever happened; a pool left behind costs the target only memory.
@@ -832,6 +838,33 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
         note,
         undeleted: cleanup.outcome().1,
     })
+}
+
+/// Runs sequence `index` of a family again (shrinking it again if it fails): its steps, and a
+/// note for a person.
+async fn replay_sequence<F: Family>(
+    env: &scenario::Env<'_>,
+    seed: u64,
+    index: usize,
+) -> (Vec<StepRun>, usize, Option<String>) {
+    let cfg = scenario::sequence::Config::new(index + 1, seed);
+    let run = scenario::sequence::run_sequence::<F>(env, cfg, index).await;
+    let name = F::NAME;
+    let note = match &run.attempt.end {
+        End::Passed => format!(
+            "{name}  {} (index {index}): {} steps, all as the model allows",
+            run.id, run.generated
+        ),
+        End::Failed(at) => format!(
+            "{name}  {} (index {index}): fails; shrunk from {} to {} steps in {} runs",
+            run.id,
+            run.generated,
+            at + 1,
+            run.shrink_runs
+        ),
+        End::Stopped(_, why) => format!("{name}  {} (index {index}): stopped: {why}", run.id),
+    };
+    (run.attempt.steps, 0, Some(note))
 }
 
 /// UTC now as RFC 3339, without a date-time dependency for one line.

@@ -164,10 +164,19 @@ pub struct FixtureSpec {
 #[serde(deny_unknown_fields)]
 pub struct UserKindSpec {
     /// Attribute name → value; `{email}` and `{phone}` are the user's own.
+    #[serde(default)]
     pub attributes: toml::Table,
+    #[serde(default)]
     pub confirmed: bool,
     #[serde(default)]
     pub disabled: bool,
+    /// False for a user that is only named: a scenario's steps create it (SignUp).
+    #[serde(default = "yes")]
+    pub created: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One of the fixture's users.

@@ -188,7 +188,7 @@ fn operations_without_contract_data_get_rule_cases_only() {
     let cases = generate::cases(
         cat,
         &contract,
-        "AdminGetUser",
+        "AdminUserGlobalSignOut",
         Options { seed: 1, extra: 4 },
     )
     .unwrap();
@@ -210,8 +210,12 @@ fn operations_without_contract_data_get_rule_cases_only() {
         signing,
         ["unsigned", "wrong_signature", "unknown_access_key"]
     );
-    let validator =
-        jsonschema::draft202012::new(&cat.operation("AdminGetUser").unwrap().input_schema).unwrap();
+    let validator = jsonschema::draft202012::new(
+        &cat.operation("AdminUserGlobalSignOut")
+            .unwrap()
+            .input_schema,
+    )
+    .unwrap();
     for c in cases
         .iter()
         .filter(|c| matches!(c.kind, CaseKind::Invalid { rule } if rule.is_schema_level()))

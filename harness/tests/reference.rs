@@ -9,6 +9,7 @@ use cognate::model::{Auth, Catalogue};
 use cognate::reference::{
     check_answer, sign_request, spawn, RawRequest, RawResponse, Reference, JSON_1_1, TARGET_PREFIX,
 };
+use cognate::scenario::codes::CodeKind;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -301,7 +302,7 @@ impl Env {
 
     fn code(&self, username: &str) -> String {
         self.r
-            .pending_code(&self.pool, username)
+            .pending_code(&self.pool, username, CodeKind::Confirmation)
             .expect("a pending code")
     }
 
@@ -697,17 +698,17 @@ fn validation_enum_range_length_and_nested_paths() {
 #[test]
 fn validation_runs_before_not_implemented() {
     let r = Reference::new(catalogue());
-    let (name, _) = err(&r, "SignUp", json!({}));
+    let (name, _) = err(&r, "ChangePassword", json!({}));
     assert_eq!(name, "InvalidParameterException");
     let res = r.handle(&request(
-        "SignUp",
-        &json!({"ClientId": "abc", "Username": "u", "Password": "p"}),
+        "ChangePassword",
+        &json!({"AccessToken": "abc", "PreviousPassword": "Passw0rd!", "ProposedPassword": "Passw0rd!"}),
     ));
     assert_eq!(res.status, 501);
     assert_eq!(
         res.json(),
         json!({"__type": "NotImplementedException",
-               "message": "the cognate reference target does not implement SignUp"})
+               "message": "the cognate reference target does not implement ChangePassword"})
     );
     assert!(!catalogue()
         .exceptions
@@ -872,7 +873,8 @@ fn admin_user_lifecycle() {
         "AdminSetUserPassword",
         json!({"UserPoolId": pool, "Username": "alice", "Password": "alllowercase1!"}),
         "InvalidPasswordException",
-        "Password did not conform with password policy: Password must have uppercase characters",
+        // AdminSetUserPassword's shorter wording (ops §4, conf. B).
+        "Password did not conform with policy: Password must have uppercase characters",
     );
     ok(
         r,
@@ -1043,7 +1045,10 @@ fn forgot_password_error_branches() {
         "Cannot reset password for the user as there is no registered/verified email or \
          phone_number",
     );
-    assert_eq!(r.pending_code(&env.pool, "carol"), None);
+    assert_eq!(
+        r.pending_code(&env.pool, "carol", CodeKind::Confirmation),
+        None
+    );
 }
 
 #[test]
@@ -1056,10 +1061,17 @@ fn forgot_password_hides_unknown_users_when_enabled() {
         .as_str()
         .unwrap()
         .contains("***"));
-    assert_eq!(env.r.pending_code(&env.pool, "nobody"), None);
+    assert_eq!(
+        env.r
+            .pending_code(&env.pool, "nobody", CodeKind::Confirmation),
+        None
+    );
     // Known users are treated as usual.
     env.forgot(&env.enabled, "alice");
-    assert!(env.r.pending_code(&env.pool, "alice").is_some());
+    assert!(env
+        .r
+        .pending_code(&env.pool, "alice", CodeKind::Confirmation)
+        .is_some());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1075,7 +1087,11 @@ fn confirm_forgot_password_success_then_code_is_spent() {
     assert_eq!(res.json(), json!({}));
     assert_output_valid("ConfirmForgotPassword", &res.json());
     assert_eq!(env.status("alice"), "CONFIRMED");
-    assert_eq!(env.r.pending_code(&env.pool, "alice"), None);
+    assert_eq!(
+        env.r
+            .pending_code(&env.pool, "alice", CodeKind::Confirmation),
+        None
+    );
     assert_eq!(env.login(&env.legacy, "alice", NEWPW).status, 200);
     assert_eq!(env.login(&env.legacy, "alice", GOOD).status, 400);
     // The used code again.
@@ -1195,7 +1211,11 @@ fn confirm_forgot_password_policy_failure_keeps_the_code() {
             )
         );
     }
-    assert_eq!(env.r.pending_code(&env.pool, "alice"), Some(code.clone()));
+    assert_eq!(
+        env.r
+            .pending_code(&env.pool, "alice", CodeKind::Confirmation),
+        Some(code.clone())
+    );
     assert_eq!(env.confirm(&env.legacy, "alice", &code, NEWPW).status, 200);
 }
 
@@ -1340,7 +1360,8 @@ fn email_alias_resolves_in_public_operations() {
     env.forgot(&env.legacy, "frank@example.com");
     let code = env.code("frank");
     assert_eq!(
-        env.r.pending_code(&env.pool, "frank@example.com"),
+        env.r
+            .pending_code(&env.pool, "frank@example.com", CodeKind::Confirmation),
         Some(code.clone())
     );
     assert_eq!(
@@ -1420,7 +1441,8 @@ fn email_as_username_resolves() {
         "AdminCreateUser",
         json!({"UserPoolId": env.pool, "Username": "plainname"}),
         "InvalidParameterException",
-        "Username should be either an email or a phone number.",
+        // The pool signs in by e-mail alone (ops §4 AdminCreateUser, conf. B).
+        "Username should be an email.",
     );
     assert_err(
         &env.r,
@@ -1579,7 +1601,10 @@ async fn serves_over_http_on_loopback() {
     assert_eq!(res.status().as_u16(), 200);
     let body: Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
     let id = body["UserPool"]["Id"].as_str().unwrap();
-    assert_eq!(reference.pending_code(id, "nobody"), None);
+    assert_eq!(
+        reference.pending_code(id, "nobody", CodeKind::Confirmation),
+        None
+    );
     ok(&reference, "DeleteUserPool", json!({"UserPoolId": id}));
     handle.shutdown().await;
 }
@@ -1683,8 +1708,9 @@ fn a_fork_answers_as_the_original_would_and_stays_apart() {
     assert_eq!(a.status, 200);
     assert_eq!(a, b);
     assert_eq!(
-        env.r.pending_code(&env.pool, "alice"),
-        fork.pending_code(&env.pool, "alice")
+        env.r
+            .pending_code(&env.pool, "alice", CodeKind::Confirmation),
+        fork.pending_code(&env.pool, "alice", CodeKind::Confirmation)
     );
     // Apart afterwards: a pool deleted in the fork is still there in the original.
     ok(
@@ -1692,8 +1718,14 @@ fn a_fork_answers_as_the_original_would_and_stays_apart() {
         "DeleteUserPool",
         json!({"UserPoolId": env.pool.clone()}),
     );
-    assert_eq!(fork.pending_code(&env.pool, "alice"), None);
-    assert!(env.r.pending_code(&env.pool, "alice").is_some());
+    assert_eq!(
+        fork.pending_code(&env.pool, "alice", CodeKind::Confirmation),
+        None
+    );
+    assert!(env
+        .r
+        .pending_code(&env.pool, "alice", CodeKind::Confirmation)
+        .is_some());
     ok(
         &env.r,
         "AdminGetUser",

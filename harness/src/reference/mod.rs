@@ -311,12 +311,17 @@ impl Reference {
         }
     }
 
-    /// The forgot-password code the target last issued to this user, while it is outstanding
+    /// The code of this kind the target last issued to this user, while it is outstanding
     /// (neither used nor superseded; it may have expired): the harness's code source. `username`
     /// may be an alias, resolved as the public operations resolve it.
-    pub fn pending_code(&self, pool_id: &str, username: &str) -> Option<String> {
+    pub fn pending_code(
+        &self,
+        pool_id: &str,
+        username: &str,
+        kind: crate::scenario::codes::CodeKind,
+    ) -> Option<String> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.state.pending_code(pool_id, username)
+        inner.state.pending_code(pool_id, username, kind)
     }
 
     /// Answers one request. Pure apart from the in-memory state and the clock; never panics.

@@ -16,14 +16,45 @@ use crate::config;
 use crate::reference::Reference;
 use crate::replay::Response;
 
-/// What a code source is asked: whose code, and the answer of the step that made the target send
-/// it (ForgotPassword), which some targets carry the code in.
+/// What a code source is asked: whose code, which kind, and the answer of the step that made the
+/// target send it (ForgotPassword), which some targets carry the code in.
 #[derive(Debug, Clone, Copy)]
 pub struct CodeRequest<'a> {
     pub pool_id: &'a str,
     /// The stored username (never an alias).
     pub username: &'a str,
+    pub kind: CodeKind,
     pub response: Option<&'a Response>,
+}
+
+/// The two kinds of code a user is sent, which targets keep apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Confirms the account or a new password: ForgotPassword, AdminResetUserPassword, SignUp,
+    /// ResendConfirmationCode.
+    Confirmation,
+    /// Verifies an attribute: GetUserAttributeVerificationCode, UpdateUserAttributes.
+    Verification,
+}
+
+impl CodeKind {
+    /// The kind of code the operation sends.
+    pub fn of(operation: &str) -> CodeKind {
+        match operation {
+            "GetUserAttributeVerificationCode"
+            | "UpdateUserAttributes"
+            | "AdminUpdateUserAttributes" => CodeKind::Verification,
+            _ => CodeKind::Confirmation,
+        }
+    }
+
+    /// `confirmation`, `verification`: what a code command is told.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeKind::Confirmation => "confirmation",
+            CodeKind::Verification => "verification",
+        }
+    }
 }
 
 /// Learns the code a target last sent to a user.
@@ -62,7 +93,7 @@ impl CodeSource for InProcess {
     fn code<'a>(&'a self, ask: CodeRequest<'a>) -> BoxFuture<'a, Result<String, String>> {
         let r = self
             .0
-            .pending_code(ask.pool_id, ask.username)
+            .pending_code(ask.pool_id, ask.username, ask.kind)
             .ok_or_else(|| {
                 format!(
                     "the reference holds no outstanding code for {}",
@@ -136,7 +167,7 @@ impl CodeSource for CognitoLocalDb {
             loop {
                 let r = std::fs::read_to_string(&path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                    .and_then(|text| cognito_local_code(&text, ask.username));
+                    .and_then(|text| cognito_local_code(&text, ask.username, ask.kind));
                 match r {
                     Ok(code) => return Ok(code),
                     Err(e) if Instant::now() >= deadline => return Err(e),
@@ -148,25 +179,29 @@ impl CodeSource for CognitoLocalDb {
     }
 }
 
-/// The code in the text of a cognito-local pool file.
-pub fn cognito_local_code(db: &str, username: &str) -> Result<String, String> {
+/// The code in the text of a cognito-local pool file: `ConfirmationCode`, or
+/// `AttributeVerificationCode` for a verification code.
+pub fn cognito_local_code(db: &str, username: &str, kind: CodeKind) -> Result<String, String> {
+    let field = match kind {
+        CodeKind::Confirmation => "ConfirmationCode",
+        CodeKind::Verification => "AttributeVerificationCode",
+    };
     let v: Value =
         serde_json::from_str(db).map_err(|e| format!("the pool file is not JSON: {e}"))?;
     let user = v
         .get("Users")
         .and_then(|u| u.get(username))
         .ok_or_else(|| format!("no user {username} in the pool file"))?;
-    match user.get("ConfirmationCode") {
+    match user.get(field) {
         Some(Value::String(c)) if !c.is_empty() => Ok(c.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(format!(
-            "user {username} has no ConfirmationCode in the pool file"
-        )),
+        _ => Err(format!("user {username} has no {field} in the pool file")),
     }
 }
 
 /// A user command, run with `sh -c`: the pool id and username are in `COGNATE_POOL_ID` and
-/// `COGNATE_USERNAME`, and are also `$1` and `$2`. The first non-empty line it prints is the code;
+/// `COGNATE_USERNAME`, and are also `$1` and `$2`; the kind of code (`confirmation` or
+/// `verification`) is in `COGNATE_CODE_KIND` and `$3`. The first non-empty line it prints is the code;
 /// a non-zero exit, no output or no answer within the timeout is a failure.
 pub struct CodeCommand {
     pub command: String,
@@ -192,8 +227,9 @@ impl CodeSource for CodeCommand {
         let timeout = self.timeout;
         let pool = ask.pool_id.to_owned();
         let user = ask.username.to_owned();
+        let kind = ask.kind.name();
         async move {
-            tokio::task::spawn_blocking(move || run_command(&command, &pool, &user, timeout))
+            tokio::task::spawn_blocking(move || run_command(&command, &pool, &user, kind, timeout))
                 .await
                 .map_err(|e| format!("the code command did not finish: {e}"))?
         }
@@ -201,15 +237,23 @@ impl CodeSource for CodeCommand {
     }
 }
 
-fn run_command(command: &str, pool: &str, user: &str, timeout: Duration) -> Result<String, String> {
+fn run_command(
+    command: &str,
+    pool: &str,
+    user: &str,
+    kind: &str,
+    timeout: Duration,
+) -> Result<String, String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
         .arg("cognate-code")
         .arg(pool)
         .arg(user)
+        .arg(kind)
         .env("COGNATE_POOL_ID", pool)
         .env("COGNATE_USERNAME", user)
+        .env("COGNATE_CODE_KIND", kind)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -263,15 +307,23 @@ mod tests {
 
     #[test]
     fn cognito_local_files() {
-        let db = r#"{"Options":{"Id":"local_x"},"Users":{"alice":{"Username":"alice","ConfirmationCode":"123456"},"bob":{"Username":"bob"}}}"#;
-        assert_eq!(cognito_local_code(db, "alice").unwrap(), "123456");
-        assert!(cognito_local_code(db, "bob")
+        let db = r#"{"Options":{"Id":"local_x"},"Users":{"alice":{"Username":"alice","ConfirmationCode":"123456","AttributeVerificationCode":"654321"},"bob":{"Username":"bob"}}}"#;
+        let c = CodeKind::Confirmation;
+        assert_eq!(cognito_local_code(db, "alice", c).unwrap(), "123456");
+        assert_eq!(
+            cognito_local_code(db, "alice", CodeKind::Verification).unwrap(),
+            "654321"
+        );
+        assert!(cognito_local_code(db, "bob", c)
             .unwrap_err()
             .contains("no ConfirmationCode"));
-        assert!(cognito_local_code(db, "carol")
+        assert!(cognito_local_code(db, "bob", CodeKind::Verification)
+            .unwrap_err()
+            .contains("no AttributeVerificationCode"));
+        assert!(cognito_local_code(db, "carol", c)
             .unwrap_err()
             .contains("no user carol"));
-        assert!(cognito_local_code("{", "alice")
+        assert!(cognito_local_code("{", "alice", c)
             .unwrap_err()
             .contains("not JSON"));
     }

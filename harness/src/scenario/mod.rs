@@ -4,9 +4,10 @@
 //!   expectation citing the evidence table, output checks and code captures. Pure.
 //! - [`codes`]: how the harness learns a confirmation code on each kind of target.
 //! - [`run`]: the async runner: a scenario's users, its steps in order, one verdict per step.
-//! - [`model`] and [`sequence`]: property-based sequences of ForgotPassword,
-//!   ConfirmForgotPassword and InitiateAuth steps, checked against a small model of the contract
-//!   and shrunk to a minimal failing sequence.
+//! - [`sequence`]: property-based sequences, checked against a small model of the contract and
+//!   shrunk to a minimal failing sequence, by family: password recovery ([`model`]:
+//!   ForgotPassword, ConfirmForgotPassword and InitiateAuth) and user life cycles
+//!   ([`lifecycle`]: the admin operations, SignUp and InitiateAuth).
 //!
 //! Step verdicts go through the same report path as the stateless cases: `group` is `scenario`
 //! (or `sequence`), `label` is `<scenario>: <step>`, and the case id is a stable hash of the
@@ -15,6 +16,7 @@
 
 pub mod codes;
 pub mod data;
+pub mod lifecycle;
 pub mod model;
 pub mod run;
 pub mod sequence;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
 
-use super::codes::{CodeRequest, CodeSource};
+use super::codes::{CodeKind, CodeRequest, CodeSource};
 use super::data::{Scenario, Step};
 use crate::check::{unjudged, Checker, Status, Verdict};
 use crate::generate::{stable_id, Case, CaseKind, Request, JSON_1_1};
@@ -265,7 +265,11 @@ pub async fn run_scenario(env: &Env<'_>, scenario: &Scenario) -> Vec<StepRun> {
         }
     };
     let fixture = own_pool.as_ref().unwrap_or(env.fixture);
-    for u in users.values() {
+    let kinds = &crate::target::fixture_spec().kinds;
+    for u in users
+        .values()
+        .filter(|u| kinds.get(&u.kind).is_none_or(|k| k.created))
+    {
         if let Err(e) = provisioner
             .create_user(&fixture.pool_id, &new_user(u))
             .await
@@ -645,6 +649,7 @@ async fn learn(
         .code(CodeRequest {
             pool_id: &fixture.pool_id,
             username: user,
+            kind: CodeKind::of(&step.operation),
             response: Some(response),
         })
         .await

@@ -1,13 +1,18 @@
-//! Property-based sequences: random interleavings of ForgotPassword, ConfirmForgotPassword and
-//! InitiateAuth over two dedicated users, each step judged against the [`Model`]'s prediction.
-//! A failing sequence is shrunk with proptest's own shrinking, re-running each candidate against
+//! Property-based sequences, by [`Family`]: random interleavings of a family's steps over users of
+//! their own, each step judged against the family model's prediction. This file holds the
+//! driver every family shares and the password-recovery family ([`Recovery`]: ForgotPassword,
+//! ConfirmForgotPassword and InitiateAuth over two users, against [`Model`]); the user
+//! life cycles are [`super::lifecycle`]. A failing sequence is shrunk with proptest's own shrinking, re-running each candidate against
 //! the target on fresh users (bounded in runs and time), and the minimal failing sequence's steps
 //! are what the report shows. Sequence `k` of seed `s` is the same on every run, so
 //! `cognate replay <sequence-id> --seed s` re-runs (and re-shrinks) it.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt};
+use futures::FutureExt;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{json, Map, Value};
@@ -30,8 +35,42 @@ use crate::target::{secret_hash, NewUser, Provisioner, USER_PASSWORD};
 /// The longest sequence generated.
 pub const MAX_LEN: usize = 12;
 
-/// The operations a sequence's steps use: the sequences run when all of them are selected.
-pub const OPERATIONS: [&str; 3] = ["ForgotPassword", "ConfirmForgotPassword", "InitiateAuth"];
+/// A family of sequences: what its steps are, and how one run of them goes out and is judged
+/// against the family's model. [`Recovery`] (this file) and
+/// [`LifeCycle`](super::lifecycle::LifeCycle).
+pub trait Family: Sync + 'static {
+    type Action: Clone + std::fmt::Debug + PartialEq + Send + Sync + 'static;
+    /// What ids and labels call one of its sequences (`sequence`, `life cycle`); part of every
+    /// id, so the same seed gives the same ids.
+    const NAME: &'static str;
+    /// The operations its steps use: it runs when all of them are selected.
+    const OPERATIONS: &'static [&'static str];
+    /// Whether its model needs the codes the target sends (without a code source every
+    /// sequence is one error).
+    const NEEDS_CODES: bool;
+    /// The operation a sequence as a whole is reported under (its skip or error).
+    const HEAD: &'static str;
+
+    /// The strategy of a whole sequence: 1 to [`MAX_LEN`] steps.
+    fn sequence() -> BoxedStrategy<Vec<Self::Action>>;
+
+    /// One run of `actions` on fresh users (`at.attempt` keeps their names apart).
+    fn execute<'a>(
+        env: &'a Env<'a>,
+        at: At<'a>,
+        actions: &'a [Self::Action],
+    ) -> BoxFuture<'a, Attempt<Self::Action>>;
+}
+
+/// Which run of which sequence: its id, seed and index, and the attempt (0 the first, then one
+/// per shrinking re-run).
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub id: &'a str,
+    pub seed: u64,
+    pub index: usize,
+    pub attempt: usize,
+}
 
 /// How many sequences, from which seed, and how hard to shrink.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +94,7 @@ impl Config {
     }
 }
 
-/// The strategy of one step.
+/// The strategy of one recovery step.
 pub fn action() -> impl Strategy<Value = Action> {
     let who = prop_oneof![Just(Who::A), Just(Who::B)];
     let client = prop_oneof![Just(ClientChoice::Legacy), Just(ClientChoice::Secret)];
@@ -91,26 +130,46 @@ pub fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-/// The strategy of a sequence: 1 to [`MAX_LEN`] steps.
-pub fn sequence() -> impl Strategy<Value = Vec<Action>> {
-    proptest::collection::vec(action(), 1..=MAX_LEN)
+/// Password recovery: random interleavings of ForgotPassword, ConfirmForgotPassword and
+/// InitiateAuth over two users, against [`Model`].
+pub struct Recovery;
+
+impl Family for Recovery {
+    type Action = Action;
+    const NAME: &'static str = "sequence";
+    const OPERATIONS: &'static [&'static str] =
+        &["ForgotPassword", "ConfirmForgotPassword", "InitiateAuth"];
+    const NEEDS_CODES: bool = true;
+    const HEAD: &'static str = "ConfirmForgotPassword";
+
+    fn sequence() -> BoxedStrategy<Vec<Action>> {
+        proptest::collection::vec(action(), 1..=MAX_LEN).boxed()
+    }
+
+    fn execute<'a>(
+        env: &'a Env<'a>,
+        at: At<'a>,
+        actions: &'a [Action],
+    ) -> BoxFuture<'a, Attempt<Action>> {
+        execute(env, at, actions).boxed()
+    }
 }
 
-fn tree(seed: u64, index: usize) -> impl ValueTree<Value = Vec<Action>> {
-    let mut runner = values::runner(seed, &["sequence", &index.to_string()]);
-    sequence()
+fn tree<F: Family>(seed: u64, index: usize) -> impl ValueTree<Value = Vec<F::Action>> {
+    let mut runner = values::runner(seed, &[F::NAME, &index.to_string()]);
+    F::sequence()
         .new_tree(&mut runner)
         .expect("a vector of unfiltered values never rejects")
 }
 
 /// Sequence `index` of `seed`, as generated (before any shrinking).
-pub fn generate(seed: u64, index: usize) -> Vec<Action> {
-    tree(seed, index).current()
+pub fn generate<F: Family>(seed: u64, index: usize) -> Vec<F::Action> {
+    tree::<F>(seed, index).current()
 }
 
 /// The id of sequence `index` of `seed`: what reports print and `cognate replay` takes.
-pub fn sequence_id(seed: u64, index: usize) -> String {
-    stable_id(&["sequence", &seed.to_string(), &index.to_string()])
+pub fn sequence_id<F: Family>(seed: u64, index: usize) -> String {
+    stable_id(&[F::NAME, &seed.to_string(), &index.to_string()])
 }
 
 /// The case id of step `i` (0-based) of a sequence as it ran: `<sequence id>.<step number>`, so
@@ -121,14 +180,14 @@ pub fn step_id(sequence_id: &str, i: usize) -> String {
 
 /// The index of the sequence with this id (or the id of one of its steps) among the first
 /// `limit` of `seed`.
-pub fn find(seed: u64, id: &str, limit: usize) -> Option<usize> {
+pub fn find<F: Family>(seed: u64, id: &str, limit: usize) -> Option<usize> {
     let id = id.split_once('.').map_or(id, |(s, _)| s);
-    (0..limit).find(|&i| sequence_id(seed, i) == id)
+    (0..limit).find(|&i| sequence_id::<F>(seed, i) == id)
 }
 
 /// Steps the first `count` sequences of `seed` plan, for the run's case count.
-pub fn planned(seed: u64, count: usize) -> usize {
-    (0..count).map(|i| generate(seed, i).len()).sum()
+pub fn planned<F: Family>(seed: u64, count: usize) -> usize {
+    (0..count).map(|i| generate::<F>(seed, i).len()).sum()
 }
 
 /// How a sequence ended.
@@ -143,51 +202,65 @@ pub enum End {
 
 /// One run of a sequence.
 #[derive(Debug, Clone)]
-pub struct Attempt {
-    pub actions: Vec<Action>,
+pub struct Attempt<A> {
+    pub actions: Vec<A>,
     /// The steps that ran, up to the one that ended the run.
     pub steps: Vec<StepRun>,
     pub end: End,
 }
 
+impl<A: Clone> Attempt<A> {
+    fn new(actions: &[A]) -> Self {
+        Attempt {
+            actions: actions.to_vec(),
+            steps: Vec::new(),
+            end: End::Passed,
+        }
+    }
+}
+
 /// A sequence's outcome: the run that counts (the minimal failing one after shrinking).
 #[derive(Debug, Clone)]
-pub struct SequenceRun {
+pub struct SequenceRun<A> {
     pub id: String,
     pub index: usize,
     pub generated: usize,
-    pub attempt: Attempt,
+    pub attempt: Attempt<A>,
     /// Re-runs made while shrinking.
     pub shrink_runs: usize,
 }
 
-/// Runs `cfg.count` sequences, at most `concurrency` at once, handing each step's verdict to
-/// `each`. On a target that lacks one of their operations every sequence is one skip; without
-/// a code source, one error (the run cannot judge: the model needs the codes).
-pub async fn run_all(
+/// Runs `cfg.count` sequences of a family, at most `concurrency` at once, handing each step's
+/// verdict to `each`. On a target that lacks one of their operations every sequence is one
+/// skip; without a code source, when the model needs codes, one error (the run cannot judge).
+pub async fn run_all<F: Family>(
     env: &Env<'_>,
     cfg: Config,
     concurrency: usize,
     mut each: impl FnMut(crate::check::Verdict),
 ) {
-    let lacking = OPERATIONS.iter().find_map(|op| {
+    let lacking = F::OPERATIONS.iter().find_map(|op| {
         env.checker
             .lacks(op)
             .map(|why| format!("target does not implement {why}"))
     });
     let unrunnable = match (lacking, env.codes) {
         (Some(why), _) => Some((Status::Skip, why)),
-        (None, None) => Some((Status::Error, NO_CODE_SOURCE.to_owned())),
-        (None, Some(_)) => None,
+        (None, None) if F::NEEDS_CODES => Some((Status::Error, NO_CODE_SOURCE.to_owned())),
+        _ => None,
     };
     if let Some((status, why)) = unrunnable {
         for index in 0..cfg.count {
-            each(unjudged(&whole_case(cfg.seed, index), status, why.clone()));
+            each(unjudged(
+                &whole_case::<F>(cfg.seed, index),
+                status,
+                why.clone(),
+            ));
         }
         return;
     }
     let mut runs = stream::iter(0..cfg.count)
-        .map(|index| run_sequence(env, cfg, index))
+        .map(|index| run_sequence::<F>(env, cfg, index))
         .buffer_unordered(env.concurrency(concurrency));
     while let Some(run) = runs.next().await {
         for s in verdicts(&run, cfg.seed) {
@@ -198,7 +271,7 @@ pub async fn run_all(
 
 /// The verdicts a sequence reports: its steps; a failure says how it was shrunk and how to
 /// replay it.
-pub fn verdicts(run: &SequenceRun, seed: u64) -> Vec<crate::check::Verdict> {
+pub fn verdicts<A>(run: &SequenceRun<A>, seed: u64) -> Vec<crate::check::Verdict> {
     let mut out: Vec<_> = run
         .attempt
         .steps
@@ -222,13 +295,13 @@ pub fn verdicts(run: &SequenceRun, seed: u64) -> Vec<crate::check::Verdict> {
 }
 
 /// A stand-in case for a sequence as a whole (its skip when there is no code source).
-fn whole_case(seed: u64, index: usize) -> Case {
-    let id = sequence_id(seed, index);
+fn whole_case<F: Family>(seed: u64, index: usize) -> Case {
+    let id = sequence_id::<F>(seed, index);
     Case {
         id: id.clone(),
-        operation: "ConfirmForgotPassword".into(),
+        operation: F::HEAD.into(),
         kind: CaseKind::Sequence,
-        label: format!("sequence {index} [{id}]"),
+        label: format!("{} {index} [{id}]", F::NAME),
         member: None,
         request: Request {
             target: None,
@@ -241,20 +314,30 @@ fn whole_case(seed: u64, index: usize) -> Case {
     }
 }
 
-/// Runs sequence `index` and, when it fails, shrinks it.
-pub async fn run_sequence(env: &Env<'_>, cfg: Config, index: usize) -> SequenceRun {
-    let id = sequence_id(cfg.seed, index);
-    let mut tree = tree(cfg.seed, index);
+/// Runs sequence `index` of a family and, when it fails, shrinks it.
+pub async fn run_sequence<F: Family>(
+    env: &Env<'_>,
+    cfg: Config,
+    index: usize,
+) -> SequenceRun<F::Action> {
+    let id = sequence_id::<F>(cfg.seed, index);
+    let mut tree = tree::<F>(cfg.seed, index);
     let first = tree.current();
     let generated = first.len();
-    let mut best = execute(env, &id, cfg.seed, index, 0, &first).await;
+    let at = |attempt| At {
+        id: &id,
+        seed: cfg.seed,
+        index,
+        attempt,
+    };
+    let mut best = F::execute(env, at(0), &first).await;
     let mut runs = 0;
     if matches!(best.end, End::Failed(_)) && tree.simplify() {
         let deadline = Instant::now() + cfg.shrink_time;
         while runs < cfg.shrink_runs && Instant::now() < deadline {
             runs += 1;
             let candidate = tree.current();
-            let a = execute(env, &id, cfg.seed, index, runs, &candidate).await;
+            let a = F::execute(env, at(runs), &candidate).await;
             if matches!(a.end, End::Failed(_)) {
                 best = a;
                 if !tree.simplify() {
@@ -274,6 +357,68 @@ pub async fn run_sequence(env: &Env<'_>, cfg: Config, index: usize) -> SequenceR
     }
 }
 
+/// Judges one step that went out: against the allowed outcome of the kind that came back, so
+/// every other check (status, envelope, shape, redaction) applies as for any case; then the
+/// status the sequence goes on with. The sequence follows the model: it fails where an outcome
+/// is not one the model allows (or no answer came); envelope, shape and redaction findings stay
+/// in the step's verdict without ending the sequence, as the stateless cases and scenarios
+/// cover them.
+pub fn judge(
+    env: &Env<'_>,
+    case: &mut Case,
+    exchange: &crate::replay::Exchange,
+    success_allowed: bool,
+    errors: &BTreeSet<&'static str>,
+    expected: String,
+) -> (crate::check::Verdict, Status, bool) {
+    let success = exchange
+        .result
+        .as_ref()
+        .is_ok_and(|r| (200..300).contains(&r.status));
+    case.expectation.expected = if (success && success_allowed) || errors.is_empty() {
+        Expected::Success
+    } else {
+        Expected::Error {
+            exceptions: errors.iter().map(|e| e.to_string()).collect(),
+            status: 400,
+        }
+    };
+    let mut verdict = env.checker.check(case, exchange);
+    verdict.expected = expected;
+    let status = match verdict.status {
+        Status::Fail if !model_failure(&verdict) => Status::Pass,
+        s => s,
+    };
+    (verdict, status, success)
+}
+
+/// The case of one sequence step, its body still empty.
+pub fn step_case(
+    env: &Env<'_>,
+    at: At<'_>,
+    i: usize,
+    operation: &str,
+    evidence: &str,
+    label: &str,
+) -> Case {
+    let op = env.catalogue.operation(operation);
+    Case {
+        id: step_id(at.id, i),
+        operation: operation.to_owned(),
+        kind: CaseKind::Sequence,
+        label: label.to_owned(),
+        member: None,
+        request: Request {
+            target: op.map(|o| o.target.clone()),
+            content_type: Some(JSON_1_1.to_owned()),
+            body: String::new(),
+            signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
+            forgery: Default::default(),
+        },
+        expectation: Expectation::new(Expected::Success, evidence.to_owned()),
+    }
+}
+
 /// The password number `n` stands for (0 is the users' first password).
 fn password_text(n: Option<usize>) -> String {
     match n {
@@ -283,20 +428,12 @@ fn password_text(n: Option<usize>) -> String {
     }
 }
 
-/// One run of `actions` on two fresh users (`attempt` keeps their names apart).
-pub async fn execute(
-    env: &Env<'_>,
-    id: &str,
-    seed: u64,
-    index: usize,
-    attempt: usize,
-    actions: &[Action],
-) -> Attempt {
-    let mut out = Attempt {
-        actions: actions.to_vec(),
-        steps: Vec::new(),
-        end: End::Passed,
-    };
+/// One run of recovery `actions` on two fresh users (`attempt` keeps their names apart).
+async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Action]) -> Attempt<Action> {
+    let At {
+        id, index, attempt, ..
+    } = at;
+    let mut out = Attempt::new(actions);
     let provisioner = Provisioner::new(env.client);
     let usernames: Vec<String> = Who::ALL
         .iter()
@@ -349,7 +486,14 @@ pub async fn execute(
                                 i + 1,
                                 model.describe(action)
                             );
-                            let case = step_case(env, seed, index, i, action, &prediction, &label);
+                            let case = step_case(
+                                env,
+                                at,
+                                i,
+                                action.operation(),
+                                &prediction.evidence,
+                                &label,
+                            );
                             let mut verdict = unjudged(&case, Status::Error, why.clone());
                             verdict.expected = prediction.describe();
                             out.steps.push(StepRun {
@@ -393,33 +537,17 @@ pub async fn execute(
             i + 1,
             model.describe(action)
         );
-        let mut case = step_case(env, seed, index, i, action, &prediction, &label);
+        let mut case = step_case(env, at, i, action.operation(), &prediction.evidence, &label);
         case.request.body = Value::Object(body).to_string();
         let exchange = env.client.send(&case.id, &case.request, &NoFill).await;
-        // Judge against the allowed outcome of the kind that came back, so every other check
-        // (status, envelope, shape, redaction) applies as for any case.
-        let success = exchange
-            .result
-            .as_ref()
-            .is_ok_and(|r| (200..300).contains(&r.status));
-        case.expectation.expected =
-            if (success && prediction.success) || prediction.errors.is_empty() {
-                Expected::Success
-            } else {
-                Expected::Error {
-                    exceptions: prediction.errors.iter().map(|e| e.to_string()).collect(),
-                    status: 400,
-                }
-            };
-        let mut verdict = env.checker.check(&case, &exchange);
-        verdict.expected = prediction.describe();
-        // The sequence follows the model: it fails where an outcome is not one the model allows
-        // (or no answer came). Envelope, shape and redaction findings stay in the step's verdict
-        // without ending the sequence; the stateless cases and scenarios cover them.
-        let status = match verdict.status {
-            Status::Fail if !model_failure(&verdict) => Status::Pass,
-            s => s,
-        };
+        let (verdict, status, success) = judge(
+            env,
+            &mut case,
+            &exchange,
+            prediction.success,
+            &prediction.errors,
+            prediction.describe(),
+        );
         let outcome = if success {
             Outcome::Success
         } else {
@@ -451,6 +579,7 @@ pub async fn execute(
                     .code(CodeRequest {
                         pool_id: &env.fixture.pool_id,
                         username,
+                        kind: super::codes::CodeKind::Confirmation,
                         response: response.as_ref(),
                     })
                     .await
@@ -463,7 +592,7 @@ pub async fn execute(
 }
 
 /// Whether a failed verdict fails one of the checks the model speaks to: an answer, no server
-/// error, the status and the exception.
+/// error, the status, the exception, and the values a model predicts (`output`).
 fn model_failure(v: &crate::check::Verdict) -> bool {
     use crate::check::{CheckName, CheckOutcome};
     v.checks.iter().any(|c| {
@@ -474,35 +603,9 @@ fn model_failure(v: &crate::check::Verdict) -> bool {
                     | CheckName::NoServerError
                     | CheckName::Status
                     | CheckName::Exception
+                    | CheckName::Output
             )
     })
-}
-
-fn step_case(
-    env: &Env<'_>,
-    seed: u64,
-    index: usize,
-    i: usize,
-    action: &Action,
-    prediction: &super::model::Prediction,
-    label: &str,
-) -> Case {
-    let op = env.catalogue.operation(action.operation());
-    Case {
-        id: step_id(&sequence_id(seed, index), i),
-        operation: action.operation().to_owned(),
-        kind: CaseKind::Sequence,
-        label: label.to_owned(),
-        member: None,
-        request: Request {
-            target: op.map(|o| o.target.clone()),
-            content_type: Some(JSON_1_1.to_owned()),
-            body: String::new(),
-            signed: op.is_some_and(|o| o.auth == Auth::Sigv4),
-            forgery: Default::default(),
-        },
-        expectation: Expectation::new(Expected::Success, prediction.evidence.clone()),
-    }
 }
 
 #[cfg(test)]
@@ -511,22 +614,23 @@ mod tests {
 
     #[test]
     fn sequences_are_seeded() {
-        assert_eq!(generate(1, 0), generate(1, 0));
-        let all: Vec<_> = (0..10).map(|i| generate(1, i)).collect();
+        type R = Recovery;
+        assert_eq!(generate::<R>(1, 0), generate::<R>(1, 0));
+        let all: Vec<_> = (0..10).map(|i| generate::<R>(1, i)).collect();
         assert!(all.iter().all(|s| (1..=MAX_LEN).contains(&s.len())));
         assert_ne!(all[0], all[1]);
-        assert_ne!(generate(1, 0), generate(2, 0));
-        let id = sequence_id(1, 7);
-        assert_eq!(find(1, &id, 10), Some(7));
-        assert_eq!(find(1, &step_id(&id, 2), 10), Some(7));
+        assert_ne!(generate::<R>(1, 0), generate::<R>(2, 0));
+        let id = sequence_id::<R>(1, 7);
+        assert_eq!(find::<R>(1, &id, 10), Some(7));
+        assert_eq!(find::<R>(1, &step_id(&id, 2), 10), Some(7));
         assert_eq!(step_id(&id, 0), format!("{id}.1"));
-        assert_eq!(find(2, &id, 10), None);
-        assert_eq!(planned(1, 10), all.iter().map(Vec::len).sum::<usize>());
+        assert_eq!(find::<R>(2, &id, 10), None);
+        assert_eq!(planned::<R>(1, 10), all.iter().map(Vec::len).sum::<usize>());
     }
 
     #[test]
     fn every_kind_of_step_is_drawn() {
-        let steps: Vec<Action> = (0..40).flat_map(|i| generate(3, i)).collect();
+        let steps: Vec<Action> = (0..40).flat_map(|i| generate::<Recovery>(3, i)).collect();
         for op in ["ForgotPassword", "ConfirmForgotPassword", "InitiateAuth"] {
             assert!(steps.iter().any(|a| a.operation() == op), "{op}");
         }

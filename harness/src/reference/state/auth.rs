@@ -51,15 +51,24 @@ impl State {
         };
         let user = pool.users.get(&key).ok_or_else(user_not_found)?;
         if !user.enabled {
+            // ops §4 AdminDisableUser "Later sign-in", conf. A.
             return Err(ApiError::not_authorized("User is disabled."));
+        }
+        if user.status == UNCONFIRMED {
+            // ops §6 InitiateAuth "Unconfirmed user, even with a wrong password", conf. A.
+            return Err(ApiError::new(
+                "UserNotConfirmedException",
+                "User is not confirmed.",
+            ));
         }
         if user.password.as_deref() != Some(password) {
             return Err(incorrect());
         }
-        if user.status == UNCONFIRMED {
+        if user.status == RESET_REQUIRED {
+            // The model's PasswordResetRequiredException (conf. C: no row gives the message).
             return Err(ApiError::new(
-                "UserNotConfirmedException",
-                "User is not confirmed.",
+                "PasswordResetRequiredException",
+                "Password reset required for the user",
             ));
         }
         if user.status == FORCE_CHANGE_PASSWORD {
@@ -81,6 +90,14 @@ impl State {
         }
         let mut token = |n: usize| Alphanumeric.sample_string(&mut *ctx.rng, n);
         let access = format!("{}.{}.{}", token(36), token(200), token(43));
+        // Kept, so the user's own operations know whose it is.
+        self.tokens.insert(
+            access.clone(),
+            Session {
+                pool_id: pool_id.clone(),
+                username: key,
+            },
+        );
         let id = format!("{}.{}.{}", token(36), token(200), token(43));
         let refresh = format!("{}.{}.{}", token(32), token(64), token(22));
         Ok(json!({

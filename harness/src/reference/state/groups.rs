@@ -11,6 +11,14 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
     ("UpdateGroup", |s, i, c| s.update_group(i, c)),
     ("ListGroups", |s, i, c| s.list_groups(i, c)),
     ("DeleteGroup", |s, i, _| s.delete_group(i)),
+    ("AdminAddUserToGroup", |s, i, _| s.set_membership(i, true)),
+    ("AdminRemoveUserFromGroup", |s, i, _| {
+        s.set_membership(i, false)
+    }),
+    ("AdminListGroupsForUser", |s, i, c| {
+        s.admin_list_groups_for_user(i, c)
+    }),
+    ("ListUsersInGroup", |s, i, c| s.list_users_in_group(i, c)),
 ];
 
 fn group_not_found() -> ApiError {
@@ -42,6 +50,7 @@ impl State {
             precedence: input.get("Precedence").and_then(Value::as_i64),
             created: ctx.now,
             modified: ctx.now,
+            members: BTreeSet::new(),
         };
         let out = json!({"Group": group.to_json(&pool.id)});
         pool.groups.insert(name, group);
@@ -94,5 +103,51 @@ impl State {
         let (pool, name) = self.group_mut(input)?;
         pool.groups.remove(&name);
         Ok(empty())
+    }
+
+    /// AdminAddUserToGroup / AdminRemoveUserFromGroup: the pool, then the group (`Group not
+    /// found.`, conf. A), then the user; adding a member twice or removing a non-member changes
+    /// nothing (conf. C).
+    fn set_membership(&mut self, input: &Value, member: bool) -> Result<Value, ApiError> {
+        let (pool, name) = self.group_mut(input)?;
+        let key = pool
+            .resolve(str_of(input, "Username").unwrap_or_default())
+            .ok_or_else(user_not_found)?;
+        let group = pool.groups.get_mut(&name).ok_or_else(group_not_found)?;
+        if member {
+            group.members.insert(key);
+        } else {
+            group.members.remove(&key);
+        }
+        Ok(empty())
+    }
+
+    fn admin_list_groups_for_user(
+        &mut self,
+        input: &Value,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Value, ApiError> {
+        let pool = self.pool_mut(input)?;
+        let key = pool
+            .resolve(str_of(input, "Username").unwrap_or_default())
+            .ok_or_else(user_not_found)?;
+        let items = pool
+            .groups
+            .iter()
+            .filter(|(_, g)| g.members.contains(&key))
+            .map(|(k, g)| (k.as_str(), g.to_json(&pool.id)));
+        let scope = format!("{}/groups of {key}", pool.id);
+        page("Groups", items, &scope, input, ctx)
+    }
+
+    fn list_users_in_group(&mut self, input: &Value, ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
+        let (pool, name) = self.group_mut(input)?;
+        let group = pool.groups.get(&name).ok_or_else(group_not_found)?;
+        let items = group
+            .members
+            .iter()
+            .filter_map(|k| Some((k.as_str(), pool.users.get(k)?.user_type())));
+        let scope = format!("{}/users of {name}", pool.id);
+        page("Users", items, &scope, input, ctx)
     }
 }

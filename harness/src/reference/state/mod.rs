@@ -6,13 +6,16 @@
 //! Evidence rows cited below are in `aws-behaviour.md` §4 unless noted.
 
 mod auth;
+mod filter;
 mod groups;
 mod pools;
+mod profile;
 mod recovery;
 mod resources;
+mod signup;
 mod users;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -22,6 +25,7 @@ use serde_json::{json, Map, Value};
 
 use super::{empty, uuid_like, ApiError, Ctx};
 use crate::model::wire::secret_hash;
+use crate::scenario::codes::CodeKind;
 
 /// Forgot-password codes are valid for one hour (§4 "expired or already-used code",
 /// amazon-archives/amazon-cognito-identity-js#189).
@@ -35,6 +39,7 @@ const ACCOUNT: &str = "000000000000";
 const FORCE_CHANGE_PASSWORD: &str = "FORCE_CHANGE_PASSWORD";
 const CONFIRMED: &str = "CONFIRMED";
 const UNCONFIRMED: &str = "UNCONFIRMED";
+const RESET_REQUIRED: &str = "RESET_REQUIRED";
 
 /// The characters Cognito counts as symbols in a password policy.
 const SYMBOLS: &str = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ";
@@ -82,8 +87,20 @@ impl PasswordPolicy {
     }
 
     /// The first rule the password breaks, in the wording of §4 "password breaks the pool
-    /// policy" (data-dot-all/dataall#690; the other reasons are the expected forms).
+    /// policy" (data-dot-all/dataall#690, seen on AdminCreateUser; the other reasons are the
+    /// expected forms).
     fn check(&self, password: &str) -> Result<(), ApiError> {
+        self.check_in(password, "password policy")
+    }
+
+    /// As [`PasswordPolicy::check`], in the shorter wording seen on SignUp and
+    /// AdminSetUserPassword (ops §4 AdminSetUserPassword, §8: `Password did not conform with
+    /// policy: ...`).
+    fn check_short(&self, password: &str) -> Result<(), ApiError> {
+        self.check_in(password, "policy")
+    }
+
+    fn check_in(&self, password: &str, wording: &str) -> Result<(), ApiError> {
         let reason = if (password.chars().count() as i64) < self.min_length {
             Some("Password not long enough")
         } else if self.uppercase && !password.chars().any(|c| c.is_ascii_uppercase()) {
@@ -101,7 +118,7 @@ impl PasswordPolicy {
             None => Ok(()),
             Some(r) => Err(ApiError::new(
                 "InvalidPasswordException",
-                format!("Password did not conform with password policy: {r}"),
+                format!("Password did not conform with {wording}: {r}"),
             )),
         }
     }
@@ -160,9 +177,56 @@ struct User {
     spent_codes: SpentCodes,
     /// Wrong codes since the last code was issued.
     failed_attempts: u32,
+    /// The outstanding sign-up confirmation code (SignUp, ResendConfirmationCode).
+    signup_code: Option<Code>,
+    /// The outstanding attribute verification code, and the attribute it verifies.
+    verify_code: Option<(String, Code)>,
 }
 
 impl User {
+    /// A user as the pool first stores it.
+    fn new(
+        username: String,
+        attributes: Vec<(String, String)>,
+        status: &str,
+        now: SystemTime,
+    ) -> User {
+        User {
+            username,
+            attributes,
+            enabled: true,
+            status: status.to_owned(),
+            password: None,
+            created: now,
+            modified: now,
+            code: None,
+            spent_codes: SpentCodes::default(),
+            failed_attempts: 0,
+            signup_code: None,
+            verify_code: None,
+        }
+    }
+
+    /// A new six-digit code, none this user was issued before (and so never one a stale code
+    /// could match).
+    fn fresh_code(&mut self, ctx: &mut Ctx<'_>) -> Code {
+        let mut value = format!("{:06}", ctx.rng.random_range(0..1_000_000u32));
+        for _ in 0..64 {
+            if !self.spent_codes.contains(&value) {
+                break;
+            }
+            value = format!("{:06}", ctx.rng.random_range(0..1_000_000u32));
+        }
+        Code {
+            value,
+            issued: ctx.now,
+        }
+    }
+
+    fn remove_attr(&mut self, name: &str) {
+        self.attributes.retain(|(k, _)| k != name);
+    }
+
     fn attr(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
@@ -189,6 +253,24 @@ impl User {
                 .map(|(k, v)| json!({"Name": k, "Value": v}))
                 .collect(),
         )
+    }
+
+    /// UserType, with the attributes `only` names (all when `None`).
+    fn user_type_with(&self, only: Option<&[String]>) -> Value {
+        let attributes: Vec<Value> = self
+            .attributes
+            .iter()
+            .filter(|(k, _)| only.is_none_or(|o| o.contains(k)))
+            .map(|(k, v)| json!({"Name": k, "Value": v}))
+            .collect();
+        json!({
+            "Username": self.username,
+            "Attributes": attributes,
+            "UserCreateDate": epoch(self.created),
+            "UserLastModifiedDate": epoch(self.modified),
+            "Enabled": self.enabled,
+            "UserStatus": self.status,
+        })
     }
 
     fn user_type(&self) -> Value {
@@ -258,6 +340,8 @@ struct Pool {
     /// AccountRecoverySetting mechanism names by priority, when the pool sets them.
     recovery: Option<Vec<String>>,
     case_sensitive: bool,
+    /// Standard attributes the pool's Schema made required (besides `sub`).
+    required: Vec<String>,
     /// Input members echoed into UserPoolType as given.
     echo: Map<String, Value>,
     /// Custom attributes, as SchemaAttributeType entries (`custom:` names).
@@ -283,6 +367,8 @@ struct Group {
     precedence: Option<i64>,
     created: SystemTime,
     modified: SystemTime,
+    /// The stored usernames of its members.
+    members: BTreeSet<String>,
 }
 
 impl Group {
@@ -372,7 +458,7 @@ impl Pool {
                     "AttributeDataType": kind,
                     "DeveloperOnlyAttribute": false,
                     "Mutable": name != "sub",
-                    "Required": name == "sub",
+                    "Required": name == "sub" || self.required.iter().any(|r| r == name),
                 });
                 match kind {
                     "String" => {
@@ -399,6 +485,18 @@ impl Pool {
                 .any(|a| str_of(a, "Name") == Some(name))
     }
 
+    /// The attributes a new user's e-mail or phone is verified through (AutoVerifiedAttributes).
+    fn auto_verified(&self) -> Vec<String> {
+        strings(self.echo.get("AutoVerifiedAttributes"))
+    }
+
+    /// The custom attribute of this name (`custom:` included), as SchemaAttributeType.
+    fn custom(&self, name: &str) -> Option<&Value> {
+        self.custom_attributes
+            .iter()
+            .find(|a| str_of(a, "Name") == Some(name))
+    }
+
     fn same_name(&self, a: &str, b: &str) -> bool {
         if self.case_sensitive {
             a == b
@@ -409,7 +507,8 @@ impl Pool {
 
     /// The stored username a sign-in name refers to: the username itself, else an attribute
     /// the pool uses as username (UsernameAttributes), else an alias (AliasAttributes; e-mail and
-    /// phone aliases only once verified).
+    /// phone aliases only once verified), else the user's `sub` (ops §4 AdminGetUser "Username
+    /// given as an alias or as sub", conf. B).
     fn resolve(&self, name: &str) -> Option<String> {
         if self.users.contains_key(name) {
             return Some(name.to_owned());
@@ -439,12 +538,23 @@ impl Pool {
                 return Some(u.username.clone());
             }
         }
-        None
+        self.users
+            .values()
+            .find(|u| u.attr("sub") == Some(name))
+            .map(|u| u.username.clone())
     }
 
     fn user_mut(&mut self, name: &str) -> Result<&mut User, ApiError> {
         let key = self.resolve(name).ok_or_else(user_not_found)?;
         self.users.get_mut(&key).ok_or_else(user_not_found)
+    }
+
+    /// Deletes a user and its group memberships.
+    fn remove_user(&mut self, key: &str) {
+        self.users.remove(key);
+        for g in self.groups.values_mut() {
+            g.members.remove(key);
+        }
     }
 
     /// Where a recovery code goes: verified e-mail first, else verified phone, unless the
@@ -518,10 +628,23 @@ fn page<'a>(
     input: &Value,
     ctx: &Ctx<'_>,
 ) -> Result<Value, ApiError> {
+    page_by("NextToken", member, items, scope, input, ctx)
+}
+
+/// As [`page`], with the token in `token_member` of the request and the answer (ListUsers:
+/// `PaginationToken`).
+fn page_by<'a>(
+    token_member: &str,
+    member: &str,
+    items: impl Iterator<Item = (&'a str, Value)>,
+    scope: &str,
+    input: &Value,
+    ctx: &Ctx<'_>,
+) -> Result<Value, ApiError> {
     let limit = ["MaxResults", "Limit"]
         .iter()
         .find_map(|k| input.get(*k).and_then(Value::as_i64));
-    let token = str_of(input, "NextToken");
+    let token = str_of(input, token_member);
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let after = match token {
@@ -552,7 +675,7 @@ fn page<'a>(
     }
     let mut answer = json!({ member: out });
     if let (Some(_), Some(last)) = (rest.next(), last) {
-        answer["NextToken"] =
+        answer[token_member] =
             json!(engine.encode(json!({"scope": scope, "after": last}).to_string()));
     }
     Ok(answer)
@@ -697,6 +820,16 @@ pub(crate) struct State {
     pools: BTreeMap<String, Pool>,
     clients: HashMap<String, String>,
     domains: BTreeMap<String, Domain>,
+    /// The access tokens issued, and whose they are.
+    tokens: HashMap<String, Session>,
+}
+
+/// What an access token stands for: a user of a pool, signed in through a client.
+#[derive(Debug, Clone)]
+struct Session {
+    pool_id: String,
+    /// The stored username.
+    username: String,
 }
 
 #[derive(Debug, Clone)]
@@ -717,6 +850,8 @@ static HANDLERS: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
         resources::HANDLERS,
         groups::HANDLERS,
         users::HANDLERS,
+        signup::HANDLERS,
+        profile::HANDLERS,
         recovery::HANDLERS,
         auth::HANDLERS,
     ]
@@ -746,11 +881,18 @@ impl State {
         }
     }
 
-    /// The outstanding code of a user, if any (the harness's code source).
-    pub fn pending_code(&self, pool_id: &str, username: &str) -> Option<String> {
+    /// The outstanding code of a user of this kind, if any (the harness's code source): the
+    /// sign-up code of an unconfirmed user, else the forgot-password code; or the attribute
+    /// verification code.
+    pub fn pending_code(&self, pool_id: &str, username: &str, kind: CodeKind) -> Option<String> {
         let pool = self.pools.get(pool_id)?;
         let key = pool.resolve(username)?;
-        pool.users.get(&key)?.code.as_ref().map(|c| c.value.clone())
+        let user = pool.users.get(&key)?;
+        let code = match kind {
+            CodeKind::Confirmation => user.signup_code.as_ref().or(user.code.as_ref()),
+            CodeKind::Verification => user.verify_code.as_ref().map(|(_, c)| c),
+        };
+        code.map(|c| c.value.clone())
     }
 
     fn pool_mut(&mut self, input: &Value) -> Result<&mut Pool, ApiError> {
@@ -809,7 +951,7 @@ mod tests {
         let cat = crate::model::Catalogue::embedded();
         let mut names: Vec<&str> = implemented().collect();
         names.sort_unstable();
-        assert_eq!(names.len(), 47, "{names:?}");
+        assert_eq!(names.len(), 64, "{names:?}");
         for n in names {
             assert!(cat.operation(n).is_some(), "{n} is not an operation");
         }
@@ -818,13 +960,15 @@ mod tests {
             resources::HANDLERS,
             groups::HANDLERS,
             users::HANDLERS,
+            signup::HANDLERS,
+            profile::HANDLERS,
             recovery::HANDLERS,
             auth::HANDLERS,
         ]
         .iter()
         .map(|h| h.len())
         .sum();
-        assert_eq!(registered, 47, "an operation registered twice");
+        assert_eq!(registered, 64, "an operation registered twice");
     }
 
     #[test]

@@ -116,6 +116,7 @@ impl State {
             ));
         }
         let mut custom_attributes = Vec::new();
+        let mut required = Vec::new();
         for entry in input
             .get("Schema")
             .and_then(Value::as_array)
@@ -124,6 +125,9 @@ impl State {
         {
             let name = str_of(entry, "Name").unwrap_or_default();
             if STANDARD_ATTRIBUTES.iter().any(|(n, _)| *n == name) {
+                if entry.get("Required").and_then(Value::as_bool) == Some(true) && name != "sub" {
+                    required.push(name.to_owned());
+                }
                 continue;
             }
             if entry.get("Required").and_then(Value::as_bool) == Some(true) {
@@ -157,6 +161,7 @@ impl State {
                 .pointer("/UsernameConfiguration/CaseSensitive")
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
+            required,
             echo,
             custom_attributes,
             mfa: Map::new(),

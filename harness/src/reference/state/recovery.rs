@@ -66,17 +66,7 @@ impl State {
         if let Some(old) = user.code.take() {
             user.spent_codes.insert(&old.value);
         }
-        let mut value = format!("{:06}", ctx.rng.random_range(0..1_000_000u32));
-        for _ in 0..64 {
-            if !user.spent_codes.contains(&value) {
-                break;
-            }
-            value = format!("{:06}", ctx.rng.random_range(0..1_000_000u32));
-        }
-        user.code = Some(Code {
-            value,
-            issued: ctx.now,
-        });
+        user.code = Some(user.fresh_code(ctx));
         user.failed_attempts = 0;
         Ok(json!({"CodeDeliveryDetails": details}))
     }
