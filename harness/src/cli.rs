@@ -170,9 +170,11 @@ pub struct StatefulArgs {
     /// uses is selected).
     #[arg(long)]
     pub no_scenarios: bool,
-    /// Property-based sequences of ForgotPassword, ConfirmForgotPassword and InitiateAuth steps
-    /// checked against the harness's model of the contract, a failing one shrunk to a minimal
-    /// sequence (0 leaves them out). The same --seed gives the same sequences.
+    /// Property-based sequences of each family (password recovery: ForgotPassword,
+    /// ConfirmForgotPassword and InitiateAuth; user life cycles: the admin user operations,
+    /// SignUp and InitiateAuth), checked against the harness's models of the contract, a
+    /// failing one shrunk to a minimal sequence (0 leaves them out). The same --seed gives the
+    /// same sequences.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub sequences: usize,
     /// Read scenarios from this directory instead of the copy built into the binary.

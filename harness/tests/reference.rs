@@ -1732,3 +1732,232 @@ fn a_fork_answers_as_the_original_would_and_stays_apart() {
         json!({"UserPoolId": env.pool.clone(), "Username": "alice"}),
     );
 }
+
+#[test]
+fn sign_up_codes_confirm_once_and_expire_after_a_day() {
+    let env =
+        Env::with_pool(json!({"PoolName": "cognate-test", "AutoVerifiedAttributes": ["email"]}));
+    let out = ok(
+        &env.r,
+        "SignUp",
+        json!({"ClientId": env.legacy, "Username": "fay", "Password": GOOD,
+               "UserAttributes": [{"Name": "email", "Value": "fay@example.com"}]}),
+    );
+    assert_eq!(out["UserConfirmed"], false);
+    assert_eq!(out["CodeDeliveryDetails"]["Destination"], "f***@e***");
+    let code = env
+        .r
+        .pending_code(&env.pool, "fay", CodeKind::Confirmation)
+        .unwrap();
+    // A resent code replaces the first.
+    ok(
+        &env.r,
+        "ResendConfirmationCode",
+        json!({"ClientId": env.legacy, "Username": "fay"}),
+    );
+    let resent = env
+        .r
+        .pending_code(&env.pool, "fay", CodeKind::Confirmation)
+        .unwrap();
+    assert_ne!(code, resent);
+    let confirm = |c: &str| {
+        env.r.handle(&request(
+            "ConfirmSignUp",
+            &json!({"ClientId": env.legacy, "Username": "fay", "ConfirmationCode": c}),
+        ))
+    };
+    assert_eq!(confirm(&code).json()["__type"], "CodeMismatchException");
+    env.r.advance_clock(Duration::from_secs(24 * 3600));
+    assert_eq!(
+        confirm(&resent).json(),
+        json!({"__type": "ExpiredCodeException",
+               "message": "Invalid code provided, please request a code again."})
+    );
+    ok(
+        &env.r,
+        "ResendConfirmationCode",
+        json!({"ClientId": env.legacy, "Username": "fay"}),
+    );
+    let fresh = env
+        .r
+        .pending_code(&env.pool, "fay", CodeKind::Confirmation)
+        .unwrap();
+    assert_eq!(confirm(&fresh).status, 200);
+    // Confirmed: the e-mail the code went to is verified, and the code cannot be used again.
+    let user = ok(
+        &env.r,
+        "AdminGetUser",
+        json!({"UserPoolId": env.pool, "Username": "fay"}),
+    );
+    assert_eq!(user["UserStatus"], "CONFIRMED");
+    assert!(user["UserAttributes"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"Name": "email_verified", "Value": "true"})));
+    assert_eq!(
+        confirm(&fresh).json()["message"],
+        "User cannot be confirmed. Current status is CONFIRMED"
+    );
+}
+
+#[test]
+fn access_tokens_reach_the_users_own_profile() {
+    let env = Env::new();
+    let sign_in = |user: &str| {
+        ok(
+            &env.r,
+            "InitiateAuth",
+            json!({"ClientId": env.legacy, "AuthFlow": "USER_PASSWORD_AUTH",
+                   "AuthParameters": {"USERNAME": user, "PASSWORD": GOOD}}),
+        )["AuthenticationResult"]["AccessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let token = sign_in("alice");
+    let me = ok(&env.r, "GetUser", json!({"AccessToken": token}));
+    assert_eq!(me["Username"], "alice");
+    assert_eq!(
+        err(&env.r, "GetUser", json!({"AccessToken": "not-a-token"})),
+        (
+            "NotAuthorizedException".into(),
+            "Invalid Access Token".into()
+        )
+    );
+    // A new e-mail is unverified and gets a verification code; the code verifies it.
+    let out = ok(
+        &env.r,
+        "UpdateUserAttributes",
+        json!({"AccessToken": token,
+               "UserAttributes": [{"Name": "email", "Value": "alice2@example.com"}]}),
+    );
+    assert_eq!(out["CodeDeliveryDetailsList"][0]["DeliveryMedium"], "EMAIL");
+    assert_eq!(
+        err(
+            &env.r,
+            "UpdateUserAttributes",
+            json!({"AccessToken": token,
+                   "UserAttributes": [{"Name": "email_verified", "Value": "true"}]}),
+        ),
+        (
+            "NotAuthorizedException".into(),
+            "A client attempted to write unauthorized attribute".into()
+        )
+    );
+    let code = env
+        .r
+        .pending_code(&env.pool, "alice", CodeKind::Verification)
+        .unwrap();
+    assert_eq!(
+        err(
+            &env.r,
+            "VerifyUserAttribute",
+            json!({"AccessToken": token, "AttributeName": "email", "Code": "000000x"}),
+        )
+        .0,
+        "CodeMismatchException"
+    );
+    ok(
+        &env.r,
+        "VerifyUserAttribute",
+        json!({"AccessToken": token, "AttributeName": "email", "Code": code}),
+    );
+    let me = ok(&env.r, "GetUser", json!({"AccessToken": token}));
+    assert!(me["UserAttributes"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"Name": "email_verified", "Value": "true"})));
+    // Deleted by itself: its token then names no one.
+    ok(&env.r, "DeleteUser", json!({"AccessToken": token}));
+    assert_eq!(
+        err(&env.r, "GetUser", json!({"AccessToken": token})),
+        (
+            "UserNotFoundException".into(),
+            "User does not exist.".into()
+        )
+    );
+}
+
+#[test]
+fn list_users_filters_and_group_membership() {
+    let env = Env::new();
+    let list = |filter: &str| -> Vec<String> {
+        let out = ok(
+            &env.r,
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": filter}),
+        );
+        out["Users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["Username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(list(r#"email = "alice@example.com""#), ["alice"]);
+    assert_eq!(list(r#"email ^= "ca""#), ["carol"]);
+    assert_eq!(list(r#"status = "Disabled""#), ["dave"]);
+    assert_eq!(
+        list(r#"cognito:user_status = "force_change_password""#),
+        ["bob"]
+    );
+    assert_eq!(list("").len(), 5);
+    assert_eq!(
+        err(
+            &env.r,
+            "ListUsers",
+            json!({"UserPoolId": env.pool, "Filter": "email = alice"}),
+        ),
+        (
+            "InvalidParameterException".into(),
+            "Error while parsing filter.".into()
+        )
+    );
+    ok(
+        &env.r,
+        "CreateGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "crew"}),
+    );
+    for u in ["alice", "carol", "alice"] {
+        ok(
+            &env.r,
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "crew", "Username": u}),
+        );
+    }
+    let members = ok(
+        &env.r,
+        "ListUsersInGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "crew"}),
+    );
+    assert_eq!(members["Users"].as_array().unwrap().len(), 2);
+    ok(
+        &env.r,
+        "AdminDeleteUser",
+        json!({"UserPoolId": env.pool, "Username": "carol"}),
+    );
+    let groups = ok(
+        &env.r,
+        "AdminListGroupsForUser",
+        json!({"UserPoolId": env.pool, "Username": "alice"}),
+    );
+    assert_eq!(groups["Groups"][0]["GroupName"], "crew");
+    let members = ok(
+        &env.r,
+        "ListUsersInGroup",
+        json!({"UserPoolId": env.pool, "GroupName": "crew"}),
+    );
+    assert_eq!(members["Users"][0]["Username"], "alice");
+    assert_eq!(members["Users"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        err(
+            &env.r,
+            "AdminAddUserToGroup",
+            json!({"UserPoolId": env.pool, "GroupName": "nope", "Username": "alice"}),
+        ),
+        (
+            "ResourceNotFoundException".into(),
+            "Group not found.".into()
+        )
+    );
+}

@@ -523,11 +523,7 @@ fn describe(s: Option<Shown>) -> String {
 /// One run of `actions` on a user of its own (`at.attempt` keeps the names apart), in the run's
 /// pool.
 async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Step]) -> Attempt<Step> {
-    let mut out = Attempt {
-        actions: actions.to_vec(),
-        steps: Vec::new(),
-        end: End::Passed,
-    };
+    let mut out = Attempt::new(actions);
     let username = format!("cognate-l{}-{}-{}", at.index, at.attempt, env.tag);
     let mut life = Life::default();
     for (i, &step) in actions.iter().enumerate() {

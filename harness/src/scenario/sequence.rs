@@ -1,10 +1,10 @@
-//! Property-based sequences, by [`Family`]: random interleavings of a family's steps over users of
-//! their own, each step judged against the family model's prediction. This file holds the
+//! Property-based sequences, by [`Family`]: random interleavings of a family's steps over users
+//! of their own, each step judged against the family model's prediction. This file holds the
 //! driver every family shares and the password-recovery family ([`Recovery`]: ForgotPassword,
-//! ConfirmForgotPassword and InitiateAuth over two users, against [`Model`]); the user
-//! life cycles are [`super::lifecycle`]. A failing sequence is shrunk with proptest's own shrinking, re-running each candidate against
-//! the target on fresh users (bounded in runs and time), and the minimal failing sequence's steps
-//! are what the report shows. Sequence `k` of seed `s` is the same on every run, so
+//! ConfirmForgotPassword and InitiateAuth over two users, against [`Model`]); the user life
+//! cycles are [`super::lifecycle`]. A failing sequence is shrunk with proptest's own shrinking,
+//! re-running each candidate against the target on fresh users (bounded in runs and time), and
+//! the minimal failing sequence's steps are what the report shows. Sequence `k` of seed `s` is the same on every run, so
 //! `cognate replay <sequence-id> --seed s` re-runs (and re-shrinks) it.
 
 use std::collections::BTreeSet;
@@ -210,7 +210,8 @@ pub struct Attempt<A> {
 }
 
 impl<A: Clone> Attempt<A> {
-    fn new(actions: &[A]) -> Self {
+    /// A run of `actions` about to start: no step yet.
+    pub fn new(actions: &[A]) -> Self {
         Attempt {
             actions: actions.to_vec(),
             steps: Vec::new(),
