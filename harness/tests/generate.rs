@@ -1,7 +1,7 @@
 //! The generator against independent judges: the `jsonschema` crate (ECMA reading of the committed
 //! schemas) and the Java reading of the pattern dialect.
 
-use cognate::generate::{self, CaseKind, Contract, Expected, Options, Rule};
+use cognate::generate::{self, Case, CaseKind, Contract, Expected, Options, Rule};
 use cognate::model::Catalogue;
 use serde_json::Value;
 
@@ -223,4 +223,23 @@ fn operations_without_contract_data_get_rule_cases_only() {
         let body: Value = serde_json::from_str(&c.request.body).unwrap();
         assert!(!validator.is_valid(&body), "{} accepted", c.label);
     }
+}
+
+#[test]
+fn every_generated_case_round_trips_through_json() {
+    // Output checks, patterns and the delete a success needs included: a case read back is the
+    // case that was written.
+    let cat = Catalogue::embedded();
+    let contract = Contract::embedded(cat).unwrap();
+    let mut with_output = 0;
+    for op in contract.operations.keys() {
+        let cases = generate::cases(cat, &contract, op, Options { seed: 1, extra: 1 }).unwrap();
+        for c in cases {
+            let text = serde_json::to_string(&c).unwrap();
+            let back: Case = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, c, "{text}");
+            with_output += usize::from(!c.expectation.output.is_empty());
+        }
+    }
+    assert!(with_output >= 50, "{with_output} cases with output checks");
 }

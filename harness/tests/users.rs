@@ -409,3 +409,47 @@ async fn username_rules_ignored_are_caught() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_life_cycle_skips_only_the_steps_of_an_operation_the_target_lacks() {
+    // The target answers AdminResetUserPassword with 501, as one that lacks it would.
+    let lacking = fake(|op, body, _| match op {
+        "AdminResetUserPassword" => Told::Instead("NoSuchOperation", body),
+        _ => Told::Forward(body),
+    })
+    .await;
+    let client = client(&lacking.server.uri());
+    let fixture = Provisioner::new(&client).provision("t1").await.unwrap();
+    let why = "AdminResetUserPassword (probe answered 501)".to_owned();
+    let checker = Checker::new(catalogue())
+        .unwrap()
+        .with_lacking([("AdminResetUserPassword".to_owned(), why)].into());
+    let env = Env {
+        catalogue: catalogue(),
+        client: &client,
+        checker: &checker,
+        fixture: &fixture,
+        codes: None,
+        tag: "t1",
+        cleanup: &Default::default(),
+    };
+    let mut verdicts = Vec::new();
+    sequence::run_all::<LifeCycle>(&env, sequence::Config::new(20, 5), 4, |v| verdicts.push(v))
+        .await;
+    assert_eq!(verdicts.len(), sequence::planned::<LifeCycle>(5, 20));
+    let resets: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|v| v.operation == "AdminResetUserPassword")
+        .collect();
+    assert!(!resets.is_empty());
+    for v in &resets {
+        assert_eq!(v.status, Status::Skip, "{}", v.label);
+        assert!(v.checks.is_empty(), "nothing was sent for {}", v.label);
+    }
+    for v in verdicts
+        .iter()
+        .filter(|v| v.operation != "AdminResetUserPassword")
+    {
+        assert_eq!(v.status, Status::Pass, "{}: {:?}", v.label, v.reason);
+    }
+}

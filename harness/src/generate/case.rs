@@ -28,17 +28,17 @@ pub struct Expectation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Values a success body must hold, checked by the `output` check.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<OutputCheck>,
     /// What a success creates: the request that deletes it again, sent when the run (or the
     /// scenario) ends, whatever happened.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creates: Option<Creates>,
 }
 
 /// The request that deletes what a success created (`DeleteGroup` for a `CreateGroup`), with the
 /// same placeholders as the request that created it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Creates {
     pub operation: String,
     pub request: serde_json::Map<String, serde_json::Value>,
@@ -118,8 +118,10 @@ pub fn grade_of(evidence: &str) -> Grade {
 }
 
 /// One expectation on a success body, at a JSON Pointer (`/CodeDeliveryDetails/Destination`;
-/// the empty pointer is the whole body).
-#[derive(Debug, Clone)]
+/// the empty pointer is the whole body). As JSON: `{"check": "matches", "pointer": ...,
+/// "pattern": "..."}`, the pattern as its text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
 pub enum OutputCheck {
     /// The value there equals this JSON value.
     Equals {
@@ -129,6 +131,7 @@ pub enum OutputCheck {
     /// The value there is a string matching this pattern (unanchored unless it says `^...$`).
     Matches {
         pointer: String,
+        #[serde(with = "pattern_text")]
         pattern: regex::Regex,
     },
     /// Nothing is there.
@@ -183,6 +186,20 @@ impl PartialEq for OutputCheck {
 }
 
 impl Eq for OutputCheck {}
+
+/// A compiled pattern as its source text; text that does not compile is refused when read.
+mod pattern_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(r: &regex::Regex, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(r.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<regex::Regex, D::Error> {
+        let text = String::deserialize(d)?;
+        regex::Regex::new(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 /// The one rule an invalid case breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use super::model::Prediction;
 use super::run::Env;
 use super::sequence::{judge, step_case, At, Attempt, End, Family, MAX_LEN};
-use crate::check::{CheckName, CheckOutcome, CheckResult, Status};
+use crate::check::{unjudged, CheckName, CheckOutcome, CheckResult, Status};
 use crate::replay::NoFill;
 use crate::target::USER_PASSWORD;
 
@@ -381,6 +381,9 @@ impl Family for LifeCycle {
         "ListUsers",
         "InitiateAuth",
     ];
+    /// Without these a life cycle cannot make its user or look at it; a step of any other
+    /// operation the target lacks is skipped (and changes nothing in the model).
+    const REQUIRED: &'static [&'static str] = &["AdminCreateUser", "AdminGetUser"];
     const NEEDS_CODES: bool = false;
     const HEAD: &'static str = "AdminGetUser";
 
@@ -552,6 +555,20 @@ async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Step]) -> Attempt<Step> {
             &label,
         );
         case.request.body = body(env, step, &username, &email, &password, i).to_string();
+        if let Some(why) = env.checker.lacks(step.operation()) {
+            let mut verdict = unjudged(
+                &case,
+                Status::Skip,
+                format!("target does not implement {why}"),
+            );
+            verdict.expected = prediction.outcome.describe();
+            out.steps.push(super::run::StepRun {
+                case,
+                exchange: None,
+                verdict,
+            });
+            continue;
+        }
         let exchange = env.client.send(&case.id, &case.request, &NoFill).await;
         let mut expected = prediction.outcome.describe();
         if let Some(shows) = prediction.shows {

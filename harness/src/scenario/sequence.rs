@@ -45,6 +45,10 @@ pub trait Family: Sync + 'static {
     const NAME: &'static str;
     /// The operations its steps use: it runs when all of them are selected.
     const OPERATIONS: &'static [&'static str];
+    /// The operations a target must have for the family to run there at all (else every
+    /// sequence is one skip); a family whose steps can do without the others skips just those
+    /// steps on a target that lacks them.
+    const REQUIRED: &'static [&'static str] = Self::OPERATIONS;
     /// Whether its model needs the codes the target sends (without a code source every
     /// sequence is one error).
     const NEEDS_CODES: bool;
@@ -240,7 +244,7 @@ pub async fn run_all<F: Family>(
     concurrency: usize,
     mut each: impl FnMut(crate::check::Verdict),
 ) {
-    let lacking = F::OPERATIONS.iter().find_map(|op| {
+    let lacking = F::REQUIRED.iter().find_map(|op| {
         env.checker
             .lacks(op)
             .map(|why| format!("target does not implement {why}"))
