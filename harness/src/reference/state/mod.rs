@@ -1,7 +1,8 @@
-//! The reference target's in-memory state (user pools → clients, users, codes), the helpers its
-//! operations share, and the registry of handlers. The operations live by group, one file each
-//! (`pools`, `users`, `recovery`, `auth`), each registering `(name, handler)` pairs. Pure: input
-//! values, the time and the seeded generator come in through the arguments.
+//! The reference target's in-memory state (user pools → clients, users, groups, codes, access
+//! tokens), the helpers its operations share, and the registry of handlers. The operations live
+//! by group, one file each (`pools`, `resources`, `groups`, `users`, `signup`, `profile`,
+//! `recovery`, `auth`), each registering `(name, handler)` pairs; `filter` reads ListUsers
+//! filters. Pure: input values, the time and the seeded generator come in through the arguments.
 //!
 //! Evidence rows cited below are in `aws-behaviour.md` §4 unless noted.
 
