@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::model::Prediction;
 use super::run::Env;
-use super::sequence::{judge, step_case, At, Attempt, End, Family, MAX_LEN};
+use super::sequence::{judge, step_case, At, Attempt, Family, MAX_LEN};
 use crate::check::{unjudged, CheckName, CheckOutcome, CheckResult, Status};
 use crate::replay::NoFill;
 use crate::target::USER_PASSWORD;
@@ -608,22 +608,13 @@ async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Step]) -> Attempt<Step> {
                 outcome,
             });
         }
-        out.steps.push(super::run::StepRun {
+        let run = super::run::StepRun {
             case,
             exchange: Some(exchange),
             verdict,
-        });
-        match status {
-            Status::Pass => {}
-            Status::Fail => {
-                out.end = End::Failed(i);
-                return out;
-            }
-            other => {
-                let why = out.steps[i].verdict.reason.clone().unwrap_or_default();
-                out.end = End::Stopped(other, why);
-                return out;
-            }
+        };
+        if !out.record(run, status) {
+            return out;
         }
         life.observe(step, success, i + 1);
     }

@@ -222,6 +222,21 @@ impl<A: Clone> Attempt<A> {
             end: End::Passed,
         }
     }
+
+    /// Records a step that went out with the status the sequence goes on with, and says
+    /// whether it goes on: a failure ends the run as failed at this step, anything else but a
+    /// pass as stopped, for the step's reason.
+    pub fn record(&mut self, run: StepRun, status: Status) -> bool {
+        let at = self.steps.len();
+        let why = run.verdict.reason.clone().unwrap_or_default();
+        self.steps.push(run);
+        match status {
+            Status::Pass => return true,
+            Status::Fail => self.end = End::Failed(at),
+            other => self.end = End::Stopped(other, why),
+        }
+        false
+    }
 }
 
 /// A sequence's outcome: the run that counts (the minimal failing one after shrinking).
@@ -559,22 +574,13 @@ async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Action]) -> Attempt<Actio
             Outcome::Error(verdict.observed.exception.clone().unwrap_or_default())
         };
         let response = exchange.result.as_ref().ok().cloned();
-        out.steps.push(StepRun {
+        let run = StepRun {
             case,
             exchange: Some(exchange),
             verdict,
-        });
-        match status {
-            Status::Pass => {}
-            Status::Fail => {
-                out.end = End::Failed(i);
-                return out;
-            }
-            other => {
-                let why = out.steps[i].verdict.reason.clone().unwrap_or_default();
-                out.end = End::Stopped(other, why);
-                return out;
-            }
+        };
+        if !out.record(run, status) {
+            return out;
         }
         model.observe(action, &outcome, i + 1);
         if matches!(action, Action::Forgot { .. }) && outcome == Outcome::Success {

@@ -110,9 +110,7 @@ impl State {
     /// nothing (conf. C).
     fn set_membership(&mut self, input: &Value, member: bool) -> Result<Value, ApiError> {
         let (pool, name) = self.group_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         let group = pool.groups.get_mut(&name).ok_or_else(group_not_found)?;
         if member {
             group.members.insert(key);
@@ -128,9 +126,7 @@ impl State {
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         let items = pool
             .groups
             .iter()

@@ -224,6 +224,22 @@ impl User {
         }
     }
 
+    /// A code no longer outstanding (used or superseded) joins the spent ones.
+    fn spend(&mut self, code: Option<Code>) {
+        if let Some(c) = code {
+            self.spent_codes.insert(&c.value);
+        }
+    }
+
+    /// A new forgot-password code, replacing (and spending) the outstanding one; the count of
+    /// wrong codes starts again.
+    fn issue_recovery_code(&mut self, ctx: &mut Ctx<'_>) {
+        let old = self.code.take();
+        self.spend(old);
+        self.code = Some(self.fresh_code(ctx));
+        self.failed_attempts = 0;
+    }
+
     fn remove_attr(&mut self, name: &str) {
         self.attributes.retain(|(k, _)| k != name);
     }
@@ -550,6 +566,12 @@ impl Pool {
         self.users.get_mut(&key).ok_or_else(user_not_found)
     }
 
+    /// The stored username the request's `Username` names.
+    fn key_of(&self, input: &Value) -> Result<String, ApiError> {
+        self.resolve(str_of(input, "Username").unwrap_or_default())
+            .ok_or_else(user_not_found)
+    }
+
     /// Deletes a user and its group memberships.
     fn remove_user(&mut self, key: &str) {
         self.users.remove(key);
@@ -717,6 +739,32 @@ fn epoch(t: SystemTime) -> f64 {
         .map(|d| d.as_millis())
         .unwrap_or(0);
     ms as f64 / 1000.0
+}
+
+/// A wrong code: §4 "wrong confirmation code" (ConfirmForgotPassword; ops §5 ConfirmSignUp,
+/// conf. A).
+fn code_mismatch() -> ApiError {
+    ApiError::new(
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+    )
+}
+
+/// A code used, superseded or too old: §4 "expired or already-used code".
+fn code_expired() -> ApiError {
+    ApiError::new(
+        "ExpiredCodeException",
+        "Invalid code provided, please request a code again.",
+    )
+}
+
+/// An unknown user on a public operation of a LEGACY client: §4 "ForgotPassword, unknown user,
+/// LEGACY" (conf. A there; by analogy on the others).
+fn combination_not_found() -> ApiError {
+    ApiError::new(
+        "UserNotFoundException",
+        "Username/client id combination not found.",
+    )
 }
 
 fn user_not_found() -> ApiError {
@@ -917,6 +965,22 @@ impl State {
             .and_then(|p| p.clients.get(id))
             .ok_or_else(not_found)?;
         Ok((pool_id.clone(), client.clone()))
+    }
+
+    /// [`State::public_user`] for the operations that name the user in `Username` and carry the
+    /// hash in `SecretHash`: the name, the pool id, the client and the stored username.
+    fn public_caller<'i>(
+        &mut self,
+        input: &'i Value,
+    ) -> Result<(&'i str, String, Client, Option<String>), ApiError> {
+        let name = str_of(input, "Username").unwrap_or_default();
+        let (pool_id, client, resolved) = self.public_user(
+            input,
+            name,
+            str_of(input, "SecretHash"),
+            HashCarrier::Member,
+        )?;
+        Ok((name, pool_id, client, resolved))
     }
 
     /// Client, user and secret for a public operation, in the order the brief fixes: unknown

@@ -146,16 +146,10 @@ impl State {
         let user = pool.users.get_mut(&key).ok_or_else(user_not_found)?;
         match &user.verify_code {
             Some((a, c)) if a == attr && c.value == code => {}
-            _ => {
-                return Err(ApiError::new(
-                    "CodeMismatchException",
-                    "Invalid verification code provided, please try again.",
-                ))
-            }
+            _ => return Err(code_mismatch()),
         }
-        if let Some((_, c)) = user.verify_code.take() {
-            user.spent_codes.insert(&c.value);
-        }
+        let used = user.verify_code.take().map(|(_, c)| c);
+        user.spend(used);
         user.set_attr(&format!("{attr}_verified"), "true");
         user.modified = ctx.now;
         Ok(empty())

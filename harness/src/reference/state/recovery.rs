@@ -13,13 +13,7 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
 
 impl State {
     fn forgot_password(&mut self, input: &Value, ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
-        let name = str_of(input, "Username").unwrap_or_default();
-        let (pool_id, client, resolved) = self.public_user(
-            input,
-            name,
-            str_of(input, "SecretHash"),
-            HashCarrier::Member,
-        )?;
+        let (name, pool_id, client, resolved) = self.public_caller(input)?;
         let Some(key) = resolved else {
             if client.hide_existence {
                 // §4 "ForgotPassword, unknown user, PreventUserExistenceErrors ENABLED": a normal
@@ -32,10 +26,7 @@ impl State {
                 return Ok(json!({"CodeDeliveryDetails": delivery("EMAIL", "email", fake)}));
             }
             // §4 "ForgotPassword, unknown user, PreventUserExistenceErrors LEGACY".
-            return Err(ApiError::new(
-                "UserNotFoundException",
-                "Username/client id combination not found.",
-            ));
+            return Err(combination_not_found());
         };
         let Some(pool) = self.pools.get_mut(&pool_id) else {
             return Err(pool_not_found(&pool_id));
@@ -63,11 +54,7 @@ impl State {
         let user = pool.users.get_mut(&key).ok_or_else(user_not_found)?;
         // A new code replaces, and so invalidates, the earlier one (§4 "ConfirmForgotPassword with
         // a code superseded by a newer ForgotPassword", conf. C: answered as a used code).
-        if let Some(old) = user.code.take() {
-            user.spent_codes.insert(&old.value);
-        }
-        user.code = Some(user.fresh_code(ctx));
-        user.failed_attempts = 0;
+        user.issue_recovery_code(ctx);
         Ok(json!({"CodeDeliveryDetails": details}))
     }
 
@@ -76,37 +63,14 @@ impl State {
         input: &Value,
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
-        let name = str_of(input, "Username").unwrap_or_default();
-        let (pool_id, client, resolved) = self.public_user(
-            input,
-            name,
-            str_of(input, "SecretHash"),
-            HashCarrier::Member,
-        )?;
-        let mismatch = || {
-            // §4 "wrong confirmation code".
-            ApiError::new(
-                "CodeMismatchException",
-                "Invalid verification code provided, please try again.",
-            )
-        };
-        let expired = || {
-            // §4 "expired or already-used code".
-            ApiError::new(
-                "ExpiredCodeException",
-                "Invalid code provided, please request a code again.",
-            )
-        };
+        let (_, pool_id, client, resolved) = self.public_caller(input)?;
         let Some(key) = resolved else {
             return Err(if client.hide_existence {
                 // §4 "ConfirmForgotPassword, unknown user, ENABLED".
-                mismatch()
+                code_mismatch()
             } else {
                 // §4 "ConfirmForgotPassword, unknown user, LEGACY" (by analogy).
-                ApiError::new(
-                    "UserNotFoundException",
-                    "Username/client id combination not found.",
-                )
+                combination_not_found()
             });
         };
         let Some(pool) = self.pools.get_mut(&pool_id) else {
@@ -127,7 +91,7 @@ impl State {
             Some(c) => {
                 let deadline = c.issued.checked_add(CODE_VALIDITY).unwrap_or(c.issued);
                 if ctx.now >= deadline {
-                    return Err(expired());
+                    return Err(code_expired());
                 }
                 let password = str_of(input, "Password").unwrap_or_default();
                 // The code is not consumed when the new password is refused.
@@ -135,19 +99,19 @@ impl State {
                 user.password = Some(password.to_owned());
                 user.status = CONFIRMED.to_owned();
                 user.code = None;
-                user.spent_codes.insert(&c.value);
+                user.spend(Some(c));
                 user.failed_attempts = 0;
                 user.modified = ctx.now;
                 Ok(empty())
             }
-            None if user.spent_codes.contains(code) => Err(expired()),
+            None if user.spent_codes.contains(code) => Err(code_expired()),
             // Attempts count against an issued code only: with none pending there is nothing to
             // guess, and the outcome of a wrong code stays the same whatever ran before it, which
             // keeps concurrent runs and snapshots deterministic. AWS's counting is undocumented.
-            None if user.code.is_none() => Err(mismatch()),
+            None if user.code.is_none() => Err(code_mismatch()),
             None => {
                 user.failed_attempts += 1;
-                Err(mismatch())
+                Err(code_mismatch())
             }
         }
     }

@@ -22,23 +22,6 @@ pub(super) const HANDLERS: &[(&str, Handler)] = &[
 /// Sign-up codes are valid for 24 hours (the developer guide's figure; conf. C: no row).
 const SIGNUP_CODE_VALIDITY: Duration = Duration::from_secs(24 * 3600);
 
-/// What an unknown user meets on a public operation of a LEGACY client (aws-behaviour.md §4
-/// "ForgotPassword, unknown user, LEGACY", conf. A there; by analogy here, conf. C).
-fn combination_not_found() -> ApiError {
-    ApiError::new(
-        "UserNotFoundException",
-        "Username/client id combination not found.",
-    )
-}
-
-fn mismatch() -> ApiError {
-    // ConfirmSignUp "Wrong code", conf. A.
-    ApiError::new(
-        "CodeMismatchException",
-        "Invalid verification code provided, please try again.",
-    )
-}
-
 /// ConfirmSignUp "User already CONFIRMED" (conf. A), AdminConfirmSignUp (conf. C).
 fn cannot_confirm(status: &str) -> ApiError {
     ApiError::not_authorized(format!(
@@ -65,13 +48,7 @@ fn signup_delivery(pool: &Pool, user: &User) -> Option<Value> {
 
 impl State {
     fn sign_up(&mut self, input: &Value, ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
-        let given = str_of(input, "Username").unwrap_or_default();
-        let (pool_id, _, _) = self.public_user(
-            input,
-            given,
-            str_of(input, "SecretHash"),
-            HashCarrier::Member,
-        )?;
+        let (given, pool_id, _, _) = self.public_caller(input)?;
         let pool = self
             .pools
             .get_mut(&pool_id)
@@ -98,17 +75,11 @@ impl State {
     }
 
     fn confirm_sign_up(&mut self, input: &Value, ctx: &mut Ctx<'_>) -> Result<Value, ApiError> {
-        let name = str_of(input, "Username").unwrap_or_default();
-        let (pool_id, client, resolved) = self.public_user(
-            input,
-            name,
-            str_of(input, "SecretHash"),
-            HashCarrier::Member,
-        )?;
+        let (_, pool_id, client, resolved) = self.public_caller(input)?;
         let Some(key) = resolved else {
-            // Under ENABLED, as ConfirmForgotPassword (aws-behaviour.md §4, conf. C here).
+            // The unknown user's answers of ConfirmForgotPassword (conf. C here): under ENABLED, as ConfirmForgotPassword (aws-behaviour.md §4, conf. C here).
             return Err(if client.hide_existence {
-                mismatch()
+                code_mismatch()
             } else {
                 combination_not_found()
             });
@@ -131,13 +102,11 @@ impl State {
                     .unwrap_or(c.issued);
                 if ctx.now >= deadline {
                     // ConfirmSignUp "Expired code", conf. B.
-                    return Err(ApiError::new(
-                        "ExpiredCodeException",
-                        "Invalid code provided, please request a code again.",
-                    ));
+                    return Err(code_expired());
                 }
             }
-            _ => return Err(mismatch()),
+            // ConfirmSignUp "Wrong code", conf. A.
+            _ => return Err(code_mismatch()),
         }
         // The attributes the code went to are verified by it.
         let verified: Vec<String> = auto
@@ -155,9 +124,8 @@ impl State {
         for a in &verified {
             user.set_attr(&format!("{a}_verified"), "true");
         }
-        if let Some(c) = user.signup_code.take() {
-            user.spent_codes.insert(&c.value);
-        }
+        let used = user.signup_code.take();
+        user.spend(used);
         user.status = CONFIRMED.to_owned();
         user.modified = ctx.now;
         Ok(empty())
@@ -168,13 +136,7 @@ impl State {
         input: &Value,
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
-        let name = str_of(input, "Username").unwrap_or_default();
-        let (pool_id, client, resolved) = self.public_user(
-            input,
-            name,
-            str_of(input, "SecretHash"),
-            HashCarrier::Member,
-        )?;
+        let (name, pool_id, client, resolved) = self.public_caller(input)?;
         let pool = self
             .pools
             .get_mut(&pool_id)
@@ -207,9 +169,8 @@ impl State {
         })?;
         let user = pool.users.get_mut(&key).ok_or_else(user_not_found)?;
         // The new code replaces the one sent before.
-        if let Some(old) = user.signup_code.take() {
-            user.spent_codes.insert(&old.value);
-        }
+        let old = user.signup_code.take();
+        user.spend(old);
         user.signup_code = Some(user.fresh_code(ctx));
         Ok(json!({"CodeDeliveryDetails": details}))
     }
@@ -226,9 +187,8 @@ impl State {
         if user.status != UNCONFIRMED {
             return Err(cannot_confirm(&user.status));
         }
-        if let Some(c) = user.signup_code.take() {
-            user.spent_codes.insert(&c.value);
-        }
+        let pending = user.signup_code.take();
+        user.spend(pending);
         user.status = CONFIRMED.to_owned();
         user.modified = ctx.now;
         Ok(empty())

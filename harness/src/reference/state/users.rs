@@ -375,9 +375,7 @@ impl State {
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         let user = pool.users.get(&key).ok_or_else(user_not_found)?;
         if !user.enabled {
             // "Disabled user", conf. B (no period).
@@ -397,11 +395,7 @@ impl State {
             ));
         }
         let user = pool.users.get_mut(&key).ok_or_else(user_not_found)?;
-        if let Some(old) = user.code.take() {
-            user.spent_codes.insert(&old.value);
-        }
-        user.code = Some(user.fresh_code(ctx));
-        user.failed_attempts = 0;
+        user.issue_recovery_code(ctx);
         user.status = RESET_REQUIRED.to_owned();
         user.modified = ctx.now;
         Ok(empty())
@@ -413,9 +407,7 @@ impl State {
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         let changes = attribute_list(input.get("UserAttributes"));
         check_attributes(pool, &changes, Writer::Admin, Write::Update)?;
         update_attributes(pool, &key, &changes, ctx.now)?;
@@ -435,9 +427,7 @@ impl State {
         ctx: &mut Ctx<'_>,
     ) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         let names = strings(input.get("UserAttributeNames"));
         delete_attributes(pool, &key, &names, ctx.now)?;
         Ok(empty())
@@ -471,9 +461,7 @@ impl State {
 
     fn admin_delete_user(&mut self, input: &Value) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
-        let key = pool
-            .resolve(str_of(input, "Username").unwrap_or_default())
-            .ok_or_else(user_not_found)?;
+        let key = pool.key_of(input)?;
         pool.remove_user(&key);
         Ok(empty())
     }
