@@ -85,7 +85,9 @@ start_one() {
   case "$name" in
     moto)
       install_moto
-      "$DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$DIR/moto.log" 2>&1 &
+      # moto checks TOTP codes only with this documented switch (one fixed secret for all users).
+      MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true \
+        "$DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$DIR/moto.log" 2>&1 &
       ;;
     cognito-local)
       install_cognito_local

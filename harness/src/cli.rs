@@ -172,7 +172,8 @@ pub struct StatefulArgs {
     pub no_scenarios: bool,
     /// Property-based sequences of each family (password recovery: ForgotPassword,
     /// ConfirmForgotPassword and InitiateAuth; user life cycles: the admin user operations,
-    /// SignUp and InitiateAuth), checked against the harness's models of the contract, a
+    /// SignUp and InitiateAuth; sign-in sessions: sign-in, refresh, GetUser, sign-out,
+    /// RevokeToken, ChangePassword, disable and enable), checked against the harness's models of the contract, a
     /// failing one shrunk to a minimal sequence (0 leaves them out). The same --seed gives the
     /// same sequences.
     #[arg(long, default_value_t = 10, value_name = "N")]

@@ -68,6 +68,10 @@ pub struct Profile {
     /// one it lacks. Absent: only the probes decide.
     pub implements: Option<Vec<String>>,
     pub code_source: Option<CodeSource>,
+    /// The `iss` the target's tokens carry, where it documents one other than AWS's
+    /// (`https://cognito-idp.{region}.amazonaws.com/{pool}`); `{region}` and `{pool}` are filled
+    /// in per pool.
+    pub token_issuer: Option<String>,
     /// Requests in flight at once unless the command line says (`--concurrency`). One keeps a
     /// stateful target's answers in case order: an emulator that accepts invalid requests
     /// changes the shared pool, and which of two racing cases sees the change would move from

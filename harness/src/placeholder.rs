@@ -17,6 +17,12 @@
 //! | `code`, `code.<name>` | a code learned by an earlier step (`learn_code`) | no | yes |
 //! | `<name>` captured | a value an earlier step captured from its success body (`capture`) | no | yes |
 //! | `answer:<pointer>` | in a `creates` request only: the value at that JSON Pointer of the answer that created the thing | yes | yes |
+//! | `new-password` | a second password that satisfies the policy | yes | yes |
+//! | `srp.a` | the scenario run's SRP_A | no | yes |
+//! | `srp.user`, `srp.secret-block` | USER_ID_FOR_SRP and SECRET_BLOCK of the last PASSWORD_VERIFIER challenge | no | yes |
+//! | `srp.timestamp`, `srp.claim`, `srp.claim.new`, `srp.claim.wrong` | the TIMESTAMP and the PASSWORD_CLAIM_SIGNATURE for that challenge with `password`, `new-password` or a wrong password | no | yes |
+//! | `totp.<capture>` | an RFC 6238 code of the secret captured as `<capture>`, never one given before in the run | no | yes |
+//! | `totp-wrong.<capture>` | six digits that are no code of that secret near now | no | yes |
 
 use std::collections::BTreeSet;
 
@@ -27,6 +33,17 @@ pub const CLOSE: &str = "}}";
 
 /// The clients every pool of the run has (see `target::Provisioner`).
 pub const CLIENTS: [&str; 3] = ["legacy", "enabled", "secret"];
+
+/// The SRP placeholders (`scenario::signin`).
+pub const SRP: [&str; 7] = [
+    "srp.a",
+    "srp.user",
+    "srp.secret-block",
+    "srp.timestamp",
+    "srp.claim",
+    "srp.claim.new",
+    "srp.claim.wrong",
+];
 
 /// Names a capture may not take: they mean something already.
 const RESERVED: [&str; 3] = ["pool", "password", "code"];
@@ -212,8 +229,30 @@ impl Scope {
     /// Whether a row here may use `name`; what it needs from earlier steps if anything.
     pub fn check(&self, name: &str) -> Result<Option<Need>, String> {
         let shown = format!("{OPEN}{name}{CLOSE}");
-        if matches!(name, "pool" | "pool.arn" | "password") {
+        if matches!(name, "pool" | "pool.arn" | "password" | "new-password") {
             return Ok(None);
+        }
+        let stateful = self.scenario_users.is_some();
+        if SRP.contains(&name) {
+            return if stateful {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "{shown}: SRP values come from a scenario's earlier step"
+                ))
+            };
+        }
+        if let Some(capture) = name
+            .strip_prefix("totp.")
+            .or_else(|| name.strip_prefix("totp-wrong."))
+        {
+            return if self.captured.contains(capture) {
+                Ok(Some(Need::Captured(capture.to_owned())))
+            } else {
+                Err(format!(
+                    "{shown}: no earlier step captures {capture:?} (the AssociateSoftwareToken secret)"
+                ))
+            };
         }
         if let Some(pointer) = name.strip_prefix("answer:") {
             return match (self.creates, pointer.starts_with('/')) {
@@ -254,7 +293,6 @@ impl Scope {
             }
             return Ok(None);
         }
-        let stateful = self.scenario_users.is_some();
         if name == "code" || name.starts_with("code.") {
             if !stateful {
                 return Err(format!(
@@ -275,15 +313,17 @@ impl Scope {
             return Ok(Some(Need::Captured(name.to_owned())));
         }
         Err(format!(
-            "unknown placeholder {shown} (known: pool, pool.arn, password, client.<name>, user.<key>, \
-             {}secret_hash:client.secret:<user>, fresh:<label>{})",
+            "unknown placeholder {shown} (known: pool, pool.arn, password, new-password, \
+             client.<name>, user.<key>, {}secret_hash:client.secret:<user>, fresh:<label>{})",
             if stateful {
                 "email.<key>, phone.<key>, "
             } else {
                 ""
             },
             if stateful {
-                ", code, code.<name>, or a name an earlier step captures"
+                ", code, code.<name>, srp.<a|user|secret-block|timestamp|claim|claim.new|\
+                 claim.wrong>, totp.<capture>, totp-wrong.<capture>, or a name an earlier step \
+                 captures"
             } else {
                 ""
             }

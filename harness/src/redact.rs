@@ -20,6 +20,18 @@ const EXTRA: &[&str] = &[
     "Session",
     "UserCode",
     "TemporaryPassword",
+    // RevokeToken's refresh token.
+    "Token",
+    // A software token's seed, and the sign-in parameters that carry credentials.
+    "SecretCode",
+    "PASSWORD",
+    "NEW_PASSWORD",
+    "REFRESH_TOKEN",
+    "SECRET_HASH",
+    "SOFTWARE_TOKEN_MFA_CODE",
+    "PASSWORD_CLAIM_SIGNATURE",
+    "PASSWORD_CLAIM_SECRET_BLOCK",
+    "SECRET_BLOCK",
 ];
 
 /// Credentials the service gives back to its caller by design: an identity provider's secrets

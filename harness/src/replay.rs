@@ -185,6 +185,21 @@ impl Client {
         result.map(|r| r.status).map_err(|e| e.to_string())
     }
 
+    /// GETs a path of the endpoint (a document the target publishes, such as a pool's JWKS).
+    pub async fn get(&self, path: &str) -> Result<Response, String> {
+        let target = format!("{}{}", self.path, path.trim_start_matches('/'));
+        let request = http::Request::get(target)
+            .header(http::header::HOST, self.host.clone())
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())?;
+        let mut conn = self.checkout();
+        let result = tokio::time::timeout(self.config.timeout, self.exchange(&mut conn, request))
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out()));
+        self.checkin(conn);
+        result.map_err(|e| e.to_string())
+    }
+
     /// Sends one request, body and headers exactly as given (after placeholders are filled).
     pub async fn send(&self, case_id: &str, request: &Request, fill: &dyn Fill) -> Exchange {
         let mut conn = self.checkout();

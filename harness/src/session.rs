@@ -17,6 +17,7 @@ use crate::exit::ExitCode;
 use crate::files::DataError;
 use crate::generate::{self, Case, CaseKind, Contract, GenerateError, Options};
 use crate::generate::{Expectation, Expected, Request, JSON_1_1};
+use crate::issuer::Issuer;
 use crate::model::{Auth, Catalogue, ModelError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
@@ -26,6 +27,7 @@ use crate::report::{
 };
 use crate::scenario::lifecycle::LifeCycle;
 use crate::scenario::sequence::{find as find_sequence, planned, run_all, End, Family, Recovery};
+use crate::scenario::sessions::Sessions;
 use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario, StepRun};
 use crate::target::{self, Fixture, Provisioner, TargetError};
 
@@ -104,6 +106,8 @@ pub struct Plan {
     pub sequences: scenario::sequence::Config,
     /// User life-cycle sequences.
     pub life_cycles: scenario::sequence::Config,
+    /// Sign-in session sequences.
+    pub sessions: scenario::sequence::Config,
     pub opts: Options,
 }
 
@@ -150,6 +154,7 @@ impl Plan {
             scenarios,
             sequences: scenario::sequence::Config::new(count(Recovery::OPERATIONS), sel.seed),
             life_cycles: scenario::sequence::Config::new(count(LifeCycle::OPERATIONS), sel.seed),
+            sessions: scenario::sequence::Config::new(count(Sessions::OPERATIONS), sel.seed),
             opts: Options {
                 seed: sel.seed,
                 extra: sel.extra,
@@ -172,6 +177,7 @@ impl Plan {
         self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
             + planned::<Recovery>(self.sequences.seed, self.sequences.count)
             + planned::<LifeCycle>(self.life_cycles.seed, self.life_cycles.count)
+            + planned::<Sessions>(self.sessions.seed, self.sessions.count)
     }
 
     /// Every operation the run sends to: the stateless ones, the scenarios' and the sequences'.
@@ -185,6 +191,9 @@ impl Plan {
         }
         if self.life_cycles.count > 0 {
             ops.extend(LifeCycle::OPERATIONS.iter().map(|o| o.to_string()));
+        }
+        if self.sessions.count > 0 {
+            ops.extend(Sessions::OPERATIONS.iter().map(|o| o.to_string()));
         }
         ops.into_iter().collect()
     }
@@ -325,6 +334,8 @@ pub struct Target {
     /// The profile's list of the operations the target implements, if it has one.
     implements: Option<Vec<String>>,
     code_source: Option<config::CodeSource>,
+    /// The profile's `token_issuer`.
+    pub token_issuer: Option<String>,
     /// Requests in flight at once: the command line's, the profile's, or the default.
     concurrency: usize,
     spec: TargetSpec,
@@ -350,6 +361,7 @@ impl Target {
             not_implemented: Vec::new(),
             implements: None,
             code_source: None,
+            token_issuer: None,
             concurrency: spec.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
             spec: spec.clone(),
         };
@@ -389,6 +401,7 @@ impl Target {
             not_implemented: p.not_implemented.clone(),
             implements: p.implements.clone(),
             code_source: p.code_source.clone(),
+            token_issuer: p.token_issuer.clone(),
             concurrency: spec
                 .concurrency
                 .or(p.concurrency)
@@ -619,10 +632,17 @@ pub async fn run(
     });
     // What successes created, deleted once every case has run.
     let mut created: Vec<(String, Request)> = Vec::new();
+    // The cases sign in to the run's pool only: its keys and clients are fetched first, so
+    // that judging stays synchronous.
+    let issuer = Issuer::new(&client, target.token_issuer.as_deref());
+    for c in fixture.clients.values() {
+        issuer.load(&fixture.pool_id, &c.id).await;
+    }
     client
         .run(cases, &fixture, |case, exchange| {
             created.extend(created_by(case, &exchange, cat));
-            let verdict = checker.check(case, &exchange);
+            let mut verdict = checker.check(case, &exchange);
+            issuer.judge(&mut verdict, case, &exchange, &fixture.pool_id);
             shared.borrow_mut().event(&Event::Finished(verdict));
         })
         .await;
@@ -638,6 +658,7 @@ pub async fn run(
         codes: codes.as_deref(),
         tag: &tag,
         cleanup: &cleanup,
+        issuer: &issuer,
     };
     scenario::run_all(&env, &plan.scenarios, target.concurrency, |v| {
         reporter.event(&Event::Finished(v))
@@ -648,6 +669,10 @@ pub async fn run(
     })
     .await;
     run_all::<LifeCycle>(&env, plan.life_cycles, target.concurrency, |v| {
+        reporter.event(&Event::Finished(v))
+    })
+    .await;
+    run_all::<Sessions>(&env, plan.sessions, target.concurrency, |v| {
         reporter.event(&Event::Finished(v))
     })
     .await;
@@ -709,6 +734,8 @@ pub enum Replay {
     Sequence(usize),
     /// A user life cycle, by index.
     LifeCycle(usize),
+    /// A sign-in session sequence, by index.
+    Session(usize),
 }
 
 /// How many sequences of a seed [`find`] looks through for an id.
@@ -742,6 +769,9 @@ pub fn find(
         .map(Replay::Sequence)
         .or_else(|| {
             find_sequence::<LifeCycle>(seed, case_id, REPLAY_SEQUENCES).map(Replay::LifeCycle)
+        })
+        .or_else(|| {
+            find_sequence::<Sessions>(seed, case_id, REPLAY_SEQUENCES).map(Replay::Session)
         });
     Ok((count, sequence))
 }
@@ -771,12 +801,14 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
             .iter()
             .map(|o| o.to_string())
             .collect(),
+        Replay::Session(_) => Sessions::OPERATIONS.iter().map(|o| o.to_string()).collect(),
     };
     let lacking = probe(plan, target, &client, &checker, &fixture, &used).await;
     let checker = checker.with_lacking(lacking);
     let codes = target.codes();
     let cleanup = CleanupLog::default();
     let tag = format!("s{}", plan.opts.seed);
+    let issuer = Issuer::new(&client, target.token_issuer.as_deref());
     let env = scenario::Env {
         catalogue: cat,
         client: &client,
@@ -785,6 +817,7 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
         codes: codes.as_deref(),
         tag: &tag,
         cleanup: &cleanup,
+        issuer: &issuer,
     };
     let (runs, shown_from, note) = match what {
         Replay::Case(case) => {
@@ -800,7 +833,10 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
                 },
                 None => {
                     let exchange = client.send(&case.id, &case.request, &fixture).await;
-                    let verdict = checker.check(case, &exchange);
+                    let mut verdict = checker.check(case, &exchange);
+                    issuer
+                        .judge_loading(&mut verdict, case, &exchange, &fixture.pool_id)
+                        .await;
                     if let Some((what, request)) = created_by(case, &exchange, cat) {
                         cleanup.delete(&client, &what, &request, &fixture).await;
                     }
@@ -829,6 +865,7 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
         Replay::LifeCycle(index) => {
             replay_sequence::<LifeCycle>(&env, plan.opts.seed, *index).await
         }
+        Replay::Session(index) => replay_sequence::<Sessions>(&env, plan.opts.seed, *index).await,
     };
     // The pool goes whatever happened; a pool left behind costs the target only memory.
     let _ = Provisioner::new(&client).cleanup(&fixture).await;
@@ -869,26 +906,7 @@ async fn replay_sequence<F: Family>(
 
 /// UTC now as RFC 3339, without a date-time dependency for one line.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::time::rfc3339(crate::time::now_unix())
 }
 
 #[cfg(test)]

@@ -96,13 +96,16 @@ pub struct Fixture {
 
 /// The permanent password every confirmed fixture user gets; it satisfies the pool policy.
 pub const USER_PASSWORD: &str = "Cognate-Passw0rd!";
+/// A second password that satisfies the policy (`{{cognate:new-password}}`): what a password
+/// change or a NEW_PASSWORD_REQUIRED answer sets.
+pub const NEW_PASSWORD: &str = "Cognate-Chang3d!";
 
 impl Fixture {
     /// Every secret the fixture holds: the users' password, the client secrets, and the secret
     /// hashes of each client with a secret for each user. Reports redact them wherever they
     /// turn up.
     pub fn secrets(&self) -> Vec<String> {
-        let mut out = vec![USER_PASSWORD.to_owned()];
+        let mut out = vec![USER_PASSWORD.to_owned(), NEW_PASSWORD.to_owned()];
         for c in self.clients.values() {
             if let Some(secret) = &c.secret {
                 out.push(secret.clone());
@@ -131,6 +134,12 @@ impl Fill for Fixture {
         }
         if name == "pool.arn" {
             return Some(self.pool_arn.clone()).filter(|a| !a.is_empty());
+        }
+        if name == "password" {
+            return Some(USER_PASSWORD.to_owned());
+        }
+        if name == "new-password" {
+            return Some(NEW_PASSWORD.to_owned());
         }
         if let Some(k) = name.strip_prefix("client.") {
             return self.clients.get(k).map(|c| c.id.clone());

@@ -188,7 +188,7 @@ fn operations_without_contract_data_get_rule_cases_only() {
     let cases = generate::cases(
         cat,
         &contract,
-        "AdminUserGlobalSignOut",
+        "AdminListDevices",
         Options { seed: 1, extra: 4 },
     )
     .unwrap();
@@ -210,12 +210,9 @@ fn operations_without_contract_data_get_rule_cases_only() {
         signing,
         ["unsigned", "wrong_signature", "unknown_access_key"]
     );
-    let validator = jsonschema::draft202012::new(
-        &cat.operation("AdminUserGlobalSignOut")
-            .unwrap()
-            .input_schema,
-    )
-    .unwrap();
+    let validator =
+        jsonschema::draft202012::new(&cat.operation("AdminListDevices").unwrap().input_schema)
+            .unwrap();
     for c in cases
         .iter()
         .filter(|c| matches!(c.kind, CaseKind::Invalid { rule } if rule.is_schema_level()))

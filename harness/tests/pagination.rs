@@ -190,6 +190,7 @@ async fn walk_against(uri: &str, scenario: &scenario::data::Scenario) -> Verdict
         codes: None,
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(&client, None),
     };
     let mut runs = scenario::run_scenario(&env, scenario).await;
     assert_eq!(runs.len(), 1);

@@ -698,17 +698,17 @@ fn validation_enum_range_length_and_nested_paths() {
 #[test]
 fn validation_runs_before_not_implemented() {
     let r = Reference::new(catalogue());
-    let (name, _) = err(&r, "ChangePassword", json!({}));
+    let (name, _) = err(&r, "AdminListDevices", json!({}));
     assert_eq!(name, "InvalidParameterException");
     let res = r.handle(&request(
-        "ChangePassword",
-        &json!({"AccessToken": "abc", "PreviousPassword": "Passw0rd!", "ProposedPassword": "Passw0rd!"}),
+        "AdminListDevices",
+        &json!({"UserPoolId": "us-east-1_abc", "Username": "alice"}),
     ));
     assert_eq!(res.status, 501);
     assert_eq!(
         res.json(),
         json!({"__type": "NotImplementedException",
-               "message": "the cognate reference target does not implement ChangePassword"})
+               "message": "the cognate reference target does not implement AdminListDevices"})
     );
     assert!(!catalogue()
         .exceptions
@@ -1536,14 +1536,15 @@ fn initiate_auth_user_password_flow() {
         "InvalidParameterException",
         "Missing required parameter USERNAME",
     );
-    // Other flows are not implemented.
-    let res = r.handle(&request(
+    // A flow the client does not allow.
+    assert_err(
+        r,
         "InitiateAuth",
-        &json!({"ClientId": env.legacy, "AuthFlow": "USER_SRP_AUTH",
-                "AuthParameters": {"USERNAME": "alice", "SRP_A": "abc"}}),
-    ));
-    assert_eq!(res.status, 501);
-    assert_eq!(res.json()["__type"], "NotImplementedException");
+        json!({"ClientId": env.legacy, "AuthFlow": "CUSTOM_AUTH",
+               "AuthParameters": {"USERNAME": "alice"}}),
+        "InvalidParameterException",
+        "CUSTOM_AUTH flow not enabled for this client",
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1959,5 +1960,162 @@ fn list_users_filters_and_group_membership() {
             "ResourceNotFoundException".into(),
             "Group not found.".into()
         )
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens, the JWKS, sign-out, software tokens.
+
+fn get(r: &Reference, path: &str) -> RawResponse {
+    r.handle(&RawRequest {
+        method: "GET".into(),
+        path: path.into(),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn tokens_verify_against_the_pools_jwks_until_signed_out() {
+    let env = Env::new();
+    let r = &env.r;
+    let signed_in = ok(
+        r,
+        "InitiateAuth",
+        json!({"ClientId": env.legacy, "AuthFlow": "USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": "alice", "PASSWORD": GOOD}}),
+    );
+    let jwks = get(r, &format!("/{}/.well-known/jwks.json", env.pool));
+    assert_eq!(jwks.status, 200);
+    let discovery = get(
+        r,
+        &format!("/{}/.well-known/openid-configuration", env.pool),
+    )
+    .json();
+    let issuer = format!("https://cognito-idp.us-east-1.amazonaws.com/{}", env.pool);
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert_eq!(
+        get(r, "/us-east-1_NoSuchPool/.well-known/jwks.json").status,
+        404
+    );
+    let published = cognate::check::token::Published {
+        jwks: Ok(jwks.json()),
+        discovery: Ok(discovery),
+    };
+    let expected = cognate::check::token::Expected {
+        published: &published,
+        pool_id: &env.pool,
+        issuer: &issuer,
+        client_id: &env.legacy,
+        access_validity: 3600,
+        id_validity: 3600,
+        now: cognate::time::now_unix(),
+        refreshed_from: None,
+    };
+    let mut memory = Default::default();
+    let problems = cognate::check::token::problems(&signed_in, &expected, &mut memory);
+    assert!(problems.is_empty(), "{problems:?}");
+    let access = signed_in["AuthenticationResult"]["AccessToken"].clone();
+    let refresh = signed_in["AuthenticationResult"]["RefreshToken"].clone();
+    ok(r, "GetUser", json!({"AccessToken": access}));
+    // A refresh keeps the sign-in's origin_jti and gives no new refresh token.
+    let refreshed = ok(
+        r,
+        "InitiateAuth",
+        json!({"ClientId": env.legacy, "AuthFlow": "REFRESH_TOKEN_AUTH",
+               "AuthParameters": {"REFRESH_TOKEN": refresh}}),
+    );
+    assert!(refreshed["AuthenticationResult"]
+        .get("RefreshToken")
+        .is_none());
+    let expected = cognate::check::token::Expected {
+        refreshed_from: refresh.as_str(),
+        ..expected
+    };
+    let problems = cognate::check::token::problems(&refreshed, &expected, &mut memory);
+    assert!(problems.is_empty(), "{problems:?}");
+    ok(r, "GlobalSignOut", json!({"AccessToken": access}));
+    assert_err(
+        r,
+        "GetUser",
+        json!({"AccessToken": access}),
+        "NotAuthorizedException",
+        "Access Token has been revoked",
+    );
+    assert_err(
+        r,
+        "InitiateAuth",
+        json!({"ClientId": env.legacy, "AuthFlow": "REFRESH_TOKEN_AUTH",
+               "AuthParameters": {"REFRESH_TOKEN": refresh}}),
+        "NotAuthorizedException",
+        "Refresh Token has been revoked",
+    );
+}
+
+#[test]
+fn a_totp_code_is_good_once_and_access_tokens_expire() {
+    let env = Env::new();
+    let r = &env.r;
+    let sign_in = || {
+        r.handle(&request(
+            "InitiateAuth",
+            &json!({"ClientId": env.legacy, "AuthFlow": "USER_PASSWORD_AUTH",
+                    "AuthParameters": {"USERNAME": "alice", "PASSWORD": GOOD}}),
+        ))
+        .json()
+    };
+    let access = sign_in()["AuthenticationResult"]["AccessToken"].clone();
+    let secret = ok(r, "AssociateSoftwareToken", json!({"AccessToken": access}))["SecretCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = r
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = |t: u64| cognate::totp::code_at(&secret, t).unwrap();
+    ok(
+        r,
+        "VerifySoftwareToken",
+        json!({"AccessToken": access, "UserCode": code(now)}),
+    );
+    ok(
+        r,
+        "SetUserMFAPreference",
+        json!({"AccessToken": access,
+               "SoftwareTokenMfaSettings": {"Enabled": true, "PreferredMfa": true}}),
+    );
+    ok(
+        r,
+        "SetUserPoolMfaConfig",
+        json!({"UserPoolId": env.pool, "MfaConfiguration": "OPTIONAL",
+               "SoftwareTokenMfaConfiguration": {"Enabled": true}}),
+    );
+    let challenge = sign_in();
+    assert_eq!(challenge["ChallengeName"], "SOFTWARE_TOKEN_MFA");
+    let answer = |session: &Value, code: String| {
+        r.handle(&request(
+            "RespondToAuthChallenge",
+            &json!({"ClientId": env.legacy, "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                    "Session": session,
+                    "ChallengeResponses": {"USERNAME": "alice", "SOFTWARE_TOKEN_MFA_CODE": code}}),
+        ))
+    };
+    // The code VerifySoftwareToken used.
+    let reused = answer(&challenge["Session"], code(now));
+    assert_eq!(reused.json()["__type"], "ExpiredCodeException");
+    r.advance_clock(std::time::Duration::from_secs(30));
+    let challenge = sign_in();
+    let tokens = answer(&challenge["Session"], code(now + 30));
+    assert_eq!(tokens.status, 200, "{}", tokens.json());
+    let fresh = tokens.json()["AuthenticationResult"]["AccessToken"].clone();
+    ok(r, "GetUser", json!({"AccessToken": fresh}));
+    r.advance_clock(std::time::Duration::from_secs(3601));
+    assert_err(
+        r,
+        "GetUser",
+        json!({"AccessToken": fresh}),
+        "NotAuthorizedException",
+        "Access Token has expired",
     );
 }

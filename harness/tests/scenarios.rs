@@ -58,6 +58,7 @@ async fn run_suite(
         codes,
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(client, None),
     };
     let scenarios = scenario::data::embedded(catalogue()).unwrap();
     let mut out = Vec::new();
@@ -288,6 +289,7 @@ async fn a_wrong_target_is_caught_and_the_sequence_shrunk() {
         codes: Some(&codes),
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(&client, None),
     };
     // A generated sequence of several steps with a confirmation in it: the target accepts every
     // code, which the model never allows for a code it did not issue.

@@ -113,7 +113,7 @@ struct Fake {
 async fn fake(lie: Lie) -> Fake {
     let reference = Arc::new(Reference::new(catalogue()).form_only_signatures());
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::method("POST"))
+    Mock::given(wiremock::matchers::any())
         .respond_with(Lying {
             reference: reference.clone(),
             lie,
@@ -150,6 +150,7 @@ async fn scenario_on(lie: Lie, name: &str) -> Vec<(String, Verdict)> {
         codes: Some(&codes),
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(&client, None),
     };
     let all = scenario::data::embedded(catalogue()).unwrap();
     let s = all
@@ -318,6 +319,7 @@ async fn a_life_cycle_finds_an_enable_that_does_nothing_and_shrinks_it() {
         codes: None,
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(&client, None),
     };
     // The first generated life cycle that creates the user, later disables it, enables it and
     // looks at once.
@@ -432,6 +434,7 @@ async fn a_life_cycle_skips_only_the_steps_of_an_operation_the_target_lacks() {
         codes: None,
         tag: "t1",
         cleanup: &Default::default(),
+        issuer: &cognate::issuer::Issuer::new(&client, None),
     };
     let mut verdicts = Vec::new();
     sequence::run_all::<LifeCycle>(&env, sequence::Config::new(20, 5), 4, |v| verdicts.push(v))

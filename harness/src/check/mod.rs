@@ -4,7 +4,9 @@
 //!
 //! Checks, in report order: `transport`, `no_server_error`, `status`, `exception`, `envelope`,
 //! `shape`, `redaction`, then `output` for a case whose expectation names values of the success
-//! body ([`apply_output`]) and `message` for one that names the error's message form. The error
+//! body ([`apply_output`]) and `message` for one that names the error's message form; `token`
+//! ([`token::apply_tokens`]) for an answer that holds tokens, with the pool's keys the caller
+//! fetched. The error
 //! identity is read by the `protocol` module's awsJson1_1 rules.
 //!
 //! Skips are decided per operation, not per answer: [`Checker::not_implemented_answer`] reads a
@@ -15,6 +17,7 @@
 mod output;
 mod protocol;
 mod text;
+pub mod token;
 mod verdict;
 
 pub use output::{apply_output, OutputCheck};

@@ -38,9 +38,11 @@ pub fn apply_output(verdict: &mut Verdict, exchange: &Exchange, checks: &[Output
                 let sent = serde_json::from_slice::<Value>(&exchange.sent.body).ok();
                 let mut secrets = sent.as_ref().map(redact::named_secrets).unwrap_or_default();
                 secrets.extend(redact::named_secrets(&body));
+                // `/@claims/...` pointers read the tokens' claims.
+                let view = super::token::with_claims(&body);
                 let found = checks
                     .iter()
-                    .find_map(|c| mismatch(c, &body, sent.as_ref(), &secrets));
+                    .find_map(|c| mismatch(c, &view, sent.as_ref(), &secrets));
                 match found {
                     None => CheckOutcome::Pass,
                     Some(why) => CheckOutcome::Fail(why),

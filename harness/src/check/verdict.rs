@@ -29,11 +29,14 @@ pub enum CheckName {
     /// A List step's pages, walked to the end (`walk`): each item once, pages within the page
     /// size, the last without a token, the expected items all there. Walk steps only.
     Pagination,
+    /// The ID and access tokens of a success verify against the pool's JWKS and carry the
+    /// claims client libraries check. Answers with tokens only.
+    Token,
 }
 
 impl CheckName {
     /// Every check, in declaration order (`ALL[c as usize] == c`).
-    pub const ALL: [CheckName; 10] = [
+    pub const ALL: [CheckName; 11] = [
         CheckName::Transport,
         CheckName::NoServerError,
         CheckName::Status,
@@ -44,6 +47,7 @@ impl CheckName {
         CheckName::Output,
         CheckName::Message,
         CheckName::Pagination,
+        CheckName::Token,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +62,7 @@ impl CheckName {
             CheckName::Output => "output",
             CheckName::Message => "message",
             CheckName::Pagination => "pagination",
+            CheckName::Token => "token",
         }
     }
 }

@@ -9,10 +9,13 @@
 //! Request processing follows the awsJson1_1 framework in this order: operation
 //! (`X-Amz-Target`, POST), `Content-Type`, the signature of SigV4 operations, body
 //! parse, type walk, constraint validation ([`validate`]), then the operation's semantics
-//! (`state`). Every behaviour taken from observed AWS answers cites its row in
+//! (`state`). A GET of `/<pool id>/.well-known/jwks.json` or `openid-configuration` answers
+//! the pool's signing keys ([`keys`]) and discovery document, as Cognito's issuer does. Every
+//! behaviour taken from observed AWS answers cites its row in
 //! `aws-behaviour.md` next to the code that uses it. This module never reads
 //! `fixtures/expectations/`: that data judges it.
 
+mod keys;
 mod server;
 mod signature;
 mod state;
@@ -329,6 +332,11 @@ impl Reference {
         let now = self.now();
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let Inner { state, rng } = &mut *inner;
+        if req.method == "GET" {
+            if let Some(doc) = well_known(state, &req.path) {
+                return doc;
+            }
+        }
         let request_id = request_id(rng);
         let mut ctx = Ctx {
             now,
@@ -516,6 +524,32 @@ fn respond(status: u16, request_id: String, body: &Value, error: Option<&ApiErro
 }
 
 /// An empty output structure.
+/// A pool's `.well-known` documents (ops §7 "JWKS / discovery", conf. B), or 404 for a pool
+/// that does not exist; `None` for a path that names no such document (the API answers it).
+fn well_known(state: &mut state::State, path: &str) -> Option<RawResponse> {
+    let mut parts = path.trim_start_matches('/').splitn(3, '/');
+    let (pool, dir, file) = (parts.next(), parts.next(), parts.next());
+    let doc = match (pool, dir, file) {
+        (Some(pool), Some(".well-known"), Some("jwks.json")) => state.jwks(pool),
+        (Some(pool), Some(".well-known"), Some("openid-configuration")) => {
+            state.openid_configuration(pool)
+        }
+        _ => return None,
+    };
+    Some(match doc {
+        Some(doc) => RawResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: doc.to_string().into_bytes(),
+        },
+        None => RawResponse {
+            status: 404,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: br#"{"message":"Not Found"}"#.to_vec(),
+        },
+    })
+}
+
 pub(crate) fn empty() -> Value {
     json!({})
 }

@@ -581,7 +581,8 @@ async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Step]) -> Attempt<Step> {
             prediction.outcome.success,
             &prediction.outcome.errors,
             expected,
-        );
+        )
+        .await;
         if let (Some(want), true, Status::Pass) = (prediction.shows, success, status) {
             let body: Value = exchange
                 .result

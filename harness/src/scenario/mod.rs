@@ -4,10 +4,12 @@
 //!   expectation citing the evidence table, output checks and code captures. Pure.
 //! - [`codes`]: how the harness learns a confirmation code on each kind of target.
 //! - [`run`]: the async runner: a scenario's users, its steps in order, one verdict per step.
+//! - [`signin`]: the client side of the sign-in flows a scenario drives (SRP, TOTP).
 //! - [`sequence`]: property-based sequences, checked against a small model of the contract and
 //!   shrunk to a minimal failing sequence, by family: password recovery ([`model`]:
-//!   ForgotPassword, ConfirmForgotPassword and InitiateAuth) and user life cycles
-//!   ([`lifecycle`]: the admin operations, SignUp and InitiateAuth).
+//!   ForgotPassword, ConfirmForgotPassword and InitiateAuth), user life cycles
+//!   ([`lifecycle`]: the admin operations, SignUp and InitiateAuth) and sign-in sessions
+//!   ([`sessions`]: sign-in, refresh, sign-out, revocation, password change, disable).
 //!
 //! Step verdicts go through the same report path as the stateless cases: `group` is `scenario`
 //! (or `sequence`), `label` is `<scenario>: <step>`, and the case id is a stable hash of the
@@ -20,6 +22,8 @@ pub mod lifecycle;
 pub mod model;
 pub mod run;
 pub mod sequence;
+pub mod sessions;
+pub mod signin;
 
 pub use codes::{CodeRequest, CodeSource};
 pub use data::{Scenario, ScenarioError, Step};

@@ -14,7 +14,7 @@ use crate::check::{unjudged, Checker, Status, Verdict};
 use crate::generate::{stable_id, Case, CaseKind, Request, JSON_1_1};
 use crate::model::{Auth, Catalogue};
 use crate::replay::{Client, Fill};
-use crate::target::{secret_hash, Fixture, NewUser, Provisioner, TargetError, USER_PASSWORD};
+use crate::target::{secret_hash, Fixture, NewUser, Provisioner, TargetError};
 
 /// The reason a step that needs a code gets on a target that cannot tell one.
 pub const NO_CODE_SOURCE: &str = "no code source for this target";
@@ -32,6 +32,8 @@ pub struct Env<'a> {
     pub tag: &'a str,
     /// Where the deletes of what steps created report what they could not delete.
     pub cleanup: &'a CleanupLog,
+    /// The target's token keys, and the `token` check of answers that hold tokens.
+    pub issuer: &'a crate::issuer::Issuer,
 }
 
 /// What the deletes of created resources (rows' `creates`) did: how many went through, and what
@@ -140,6 +142,8 @@ pub struct StepFill<'a> {
     pub captured: &'a BTreeMap<String, String>,
     /// What makes this scenario run's fresh names its own (`fresh:<label>`).
     pub unique: &'a str,
+    /// The step's computed sign-in values (`srp.*`, `totp.*`: [`super::signin::SignIn`]).
+    pub computed: &'a BTreeMap<String, String>,
 }
 
 impl StepFill<'_> {
@@ -161,8 +165,8 @@ impl StepFill<'_> {
 
 impl Fill for StepFill<'_> {
     fn fill(&self, name: &str) -> Option<String> {
-        if name == "password" {
-            return Some(USER_PASSWORD.to_owned());
+        if let Some(v) = self.computed.get(name) {
+            return Some(v.clone());
         }
         if name == "code" || name.starts_with("code.") {
             return self.codes.get(name).cloned();
@@ -323,6 +327,7 @@ async fn run_steps(
         &stable_id(&["scenario fresh", &scenario.name])[..8],
         env.tag
     );
+    let mut signin = super::signin::SignIn::new(&unique);
     // Once a step cannot run, the scenario's state is no longer the one its later expectations
     // describe: they get the same status (a skip only when the target lacks an operation).
     let mut blocked: Option<(Status, String)> = None;
@@ -367,15 +372,41 @@ async fn run_steps(
             out.push(unsent(status, why));
             continue;
         }
+        let request = serde_json::Value::Object(step.request.clone());
+        let computed = match signin.prepare(&request, &fixture.pool_id, &captured).await {
+            Ok(c) => c,
+            Err(why) => {
+                // The target did not give what the flow needs (a challenge, a secret).
+                blocked = Some((
+                    Status::Fail,
+                    format!("follows step {:?}, which could not run: {why}", step.name),
+                ));
+                out.push(unsent(Status::Fail, why));
+                continue;
+            }
+        };
         let fill = StepFill {
             fixture,
             users,
             codes: &codes,
             captured: &captured,
             unique: &unique,
+            computed: &computed,
         };
         let exchange = env.client.send(&case.id, &case.request, &fill).await;
+        signin.observe(
+            exchange
+                .result
+                .as_ref()
+                .ok()
+                .filter(|r| r.status == 200)
+                .and_then(|r| serde_json::from_slice(&r.body).ok())
+                .as_ref(),
+        );
         let mut verdict = env.checker.check(case, &exchange);
+        env.issuer
+            .judge_loading(&mut verdict, case, &exchange, &fixture.pool_id)
+            .await;
         if let Some(walk) = &step.walk {
             walk_pages(env, case, step, walk, &fill, &exchange, &mut verdict).await;
         }
@@ -414,12 +445,14 @@ async fn run_steps(
         });
     }
     // What the steps created goes again, newest first, whatever the verdicts were.
+    let none = BTreeMap::new();
     let fill = StepFill {
         fixture,
         users,
         codes: &codes,
         captured: &captured,
         unique: &unique,
+        computed: &none,
     };
     for run in out.iter().rev() {
         let answer = run
@@ -605,7 +638,8 @@ fn capture(
             ))
         }
     };
-    match body.as_ref().and_then(|b| b.pointer(pointer)) {
+    let view = body.as_ref().map(crate::check::token::with_claims);
+    match view.as_ref().and_then(|b| b.pointer(pointer)) {
         Some(serde_json::Value::String(s)) => Ok(s.clone()),
         Some(other) => Ok(other.to_string()),
         None => Err(format!(

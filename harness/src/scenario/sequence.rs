@@ -383,7 +383,7 @@ pub async fn run_sequence<F: Family>(
 /// is not one the model allows (or no answer came); envelope, shape and redaction findings stay
 /// in the step's verdict without ending the sequence, as the stateless cases and scenarios
 /// cover them.
-pub fn judge(
+pub async fn judge(
     env: &Env<'_>,
     case: &mut Case,
     exchange: &crate::replay::Exchange,
@@ -404,6 +404,9 @@ pub fn judge(
         }
     };
     let mut verdict = env.checker.check(case, exchange);
+    env.issuer
+        .judge_loading(&mut verdict, case, exchange, &env.fixture.pool_id)
+        .await;
     verdict.expected = expected;
     let status = match verdict.status {
         Status::Fail if !model_failure(&verdict) => Status::Pass,
@@ -567,7 +570,8 @@ async fn execute(env: &Env<'_>, at: At<'_>, actions: &[Action]) -> Attempt<Actio
             prediction.success,
             &prediction.errors,
             prediction.describe(),
-        );
+        )
+        .await;
         let outcome = if success {
             Outcome::Success
         } else {

@@ -1,19 +1,21 @@
-//! The reference target's in-memory state (user pools → clients, users, groups, codes, access
-//! tokens), the helpers its operations share, and the registry of handlers. The operations live
-//! by group, one file each (`pools`, `resources`, `groups`, `users`, `signup`, `profile`,
-//! `recovery`, `auth`), each registering `(name, handler)` pairs; `filter` reads ListUsers
-//! filters. Pure: input values, the time and the seeded generator come in through the arguments.
+//! The reference target's in-memory state (user pools → clients, users, groups, codes, tokens,
+//! pending challenges), the helpers its operations share, and the registry of handlers. The
+//! operations live by group, one file each (`pools`, `resources`, `groups`, `users`, `signup`,
+//! `profile`, `recovery`, `auth`, `tokens`, `mfa`), each registering `(name, handler)` pairs;
+//! `filter` reads ListUsers filters. Pure: input values, the time and the seeded generator come in through the arguments.
 //!
 //! Evidence rows cited below are in `aws-behaviour.md` §4 unless noted.
 
 mod auth;
 mod filter;
 mod groups;
+mod mfa;
 mod pools;
 mod profile;
 mod recovery;
 mod resources;
 mod signup;
+mod tokens;
 mod users;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -182,6 +184,22 @@ struct User {
     signup_code: Option<Code>,
     /// The outstanding attribute verification code, and the attribute it verifies.
     verify_code: Option<(String, Code)>,
+    /// The software token and MFA preferences.
+    mfa: UserMfa,
+}
+
+/// A user's software token (TOTP) and MFA settings.
+#[derive(Debug, Clone, Default)]
+struct UserMfa {
+    /// The secret AssociateSoftwareToken gave, before VerifySoftwareToken proved it.
+    pending_secret: Option<String>,
+    /// The verified secret.
+    secret: Option<String>,
+    /// The last TOTP step a code was accepted for: a code is good once.
+    last_step: Option<u64>,
+    /// SOFTWARE_TOKEN_MFA enabled (SetUserMFAPreference), and whether preferred.
+    enabled: bool,
+    preferred: bool,
 }
 
 impl User {
@@ -205,6 +223,7 @@ impl User {
             failed_attempts: 0,
             signup_code: None,
             verify_code: None,
+            mfa: UserMfa::default(),
         }
     }
 
@@ -374,6 +393,8 @@ struct Pool {
     groups: BTreeMap<String, Group>,
     resource_servers: BTreeMap<String, Value>,
     providers: BTreeMap<String, Provider>,
+    /// The keys its tokens are signed with, given when it first signs one.
+    keys: Option<super::keys::PoolKeys>,
 }
 
 #[derive(Debug, Clone)]
@@ -871,14 +892,25 @@ pub(crate) struct State {
     domains: BTreeMap<String, Domain>,
     /// The access tokens issued, and whose they are.
     tokens: HashMap<String, Session>,
+    /// The refresh tokens issued.
+    refresh_tokens: HashMap<String, Session>,
+    /// The sign-ins waiting for a challenge's answer, by `Session`.
+    challenges: HashMap<String, tokens::Pending>,
+    /// How many pools have been given signing keys (the next one gets the next keys).
+    signers: usize,
 }
 
-/// What an access token stands for: a user of a pool, signed in through a client.
+/// What a token stands for: a user of a pool, signed in through a client, in one sign-in
+/// session (`origin_jti`, kept across refreshes).
 #[derive(Debug, Clone)]
 struct Session {
     pool_id: String,
     /// The stored username.
     username: String,
+    client_id: String,
+    origin: String,
+    expires: SystemTime,
+    revoked: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -903,6 +935,8 @@ static HANDLERS: LazyLock<HashMap<&'static str, Handler>> = LazyLock::new(|| {
         profile::HANDLERS,
         recovery::HANDLERS,
         auth::HANDLERS,
+        tokens::HANDLERS,
+        mfa::HANDLERS,
     ]
     .into_iter()
     .flatten()
@@ -1016,7 +1050,7 @@ mod tests {
         let cat = crate::model::Catalogue::embedded();
         let mut names: Vec<&str> = implemented().collect();
         names.sort_unstable();
-        assert_eq!(names.len(), 64, "{names:?}");
+        assert_eq!(names.len(), 76, "{names:?}");
         for n in names {
             assert!(cat.operation(n).is_some(), "{n} is not an operation");
         }
@@ -1029,11 +1063,13 @@ mod tests {
             profile::HANDLERS,
             recovery::HANDLERS,
             auth::HANDLERS,
+            tokens::HANDLERS,
+            mfa::HANDLERS,
         ]
         .iter()
         .map(|h| h.len())
         .sum();
-        assert_eq!(registered, 64, "an operation registered twice");
+        assert_eq!(registered, 76, "an operation registered twice");
     }
 
     #[test]

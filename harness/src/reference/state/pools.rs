@@ -172,6 +172,7 @@ impl State {
             groups: BTreeMap::new(),
             resource_servers: BTreeMap::new(),
             providers: BTreeMap::new(),
+            keys: None,
         };
         let out = json!({"UserPool": pool.to_json()});
         self.pools.insert(id, pool);

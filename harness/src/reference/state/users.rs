@@ -443,20 +443,29 @@ impl State {
         let user = pool.user_mut(str_of(input, "Username").unwrap_or_default())?;
         user.enabled = enabled;
         user.modified = ctx.now;
+        if !enabled {
+            // Disabling "revokes all access tokens for the user" (model AdminDisableUser,
+            // conf. B), and the refresh tokens with them (ops §4 AdminDisableUser "Existing
+            // tokens", conf. B).
+            let (pool_id, key) = (pool.id.clone(), pool.key_of(input)?);
+            self.sign_out(&pool_id, &key);
+        }
         Ok(empty())
     }
 
     fn admin_get_user(&mut self, input: &Value) -> Result<Value, ApiError> {
         let pool = self.pool_mut(input)?;
         let user = pool.user_mut(str_of(input, "Username").unwrap_or_default())?;
-        Ok(json!({
+        let mut out = json!({
             "Username": user.username,
             "UserAttributes": user.attributes_json(),
             "UserCreateDate": epoch(user.created),
             "UserLastModifiedDate": epoch(user.modified),
             "Enabled": user.enabled,
             "UserStatus": user.status,
-        }))
+        });
+        user.mfa.add_settings(&mut out);
+        Ok(out)
     }
 
     fn admin_delete_user(&mut self, input: &Value) -> Result<Value, ApiError> {
