@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 
 use crate::check::token::{apply_tokens, has_tokens, Expected, Memory, Published};
 use crate::check::Verdict;
-use crate::generate::Case;
 use crate::replay::{Client, Exchange};
 use crate::target::Provisioner;
 
@@ -93,9 +92,8 @@ impl Issuer {
     }
 
     /// Adds the `token` check to a verdict from what is already known (see [`Issuer::load`]).
-    pub fn judge(&self, verdict: &mut Verdict, case: &Case, exchange: &Exchange, pool_id: &str) {
+    pub fn judge(&self, verdict: &mut Verdict, exchange: &Exchange, pool_id: &str) {
         let sent: Value = serde_json::from_slice(&exchange.sent.body).unwrap_or(Value::Null);
-        let _ = case;
         let client_id = sent.get("ClientId").and_then(Value::as_str).unwrap_or("");
         let published = lock(&self.pools).get(pool_id).cloned();
         let lifetimes = lock(&self.lifetimes)
@@ -125,13 +123,7 @@ impl Issuer {
     }
 
     /// [`Issuer::judge`], fetching first what an answer with tokens needs.
-    pub async fn judge_loading(
-        &self,
-        verdict: &mut Verdict,
-        case: &Case,
-        exchange: &Exchange,
-        pool_id: &str,
-    ) {
+    pub async fn judge_loading(&self, verdict: &mut Verdict, exchange: &Exchange, pool_id: &str) {
         let body = exchange
             .result
             .as_ref()
@@ -144,7 +136,7 @@ impl Issuer {
         let sent: Value = serde_json::from_slice(&exchange.sent.body).unwrap_or(Value::Null);
         let client_id = sent.get("ClientId").and_then(Value::as_str).unwrap_or("");
         self.load(pool_id, client_id).await;
-        self.judge(verdict, case, exchange, pool_id);
+        self.judge(verdict, exchange, pool_id);
     }
 }
 

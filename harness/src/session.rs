@@ -642,7 +642,7 @@ pub async fn run(
         .run(cases, &fixture, |case, exchange| {
             created.extend(created_by(case, &exchange, cat));
             let mut verdict = checker.check(case, &exchange);
-            issuer.judge(&mut verdict, case, &exchange, &fixture.pool_id);
+            issuer.judge(&mut verdict, &exchange, &fixture.pool_id);
             shared.borrow_mut().event(&Event::Finished(verdict));
         })
         .await;
@@ -835,7 +835,7 @@ pub async fn replay(plan: &Plan, target: &Target, what: &Replay) -> Result<Repla
                     let exchange = client.send(&case.id, &case.request, &fixture).await;
                     let mut verdict = checker.check(case, &exchange);
                     issuer
-                        .judge_loading(&mut verdict, case, &exchange, &fixture.pool_id)
+                        .judge_loading(&mut verdict, &exchange, &fixture.pool_id)
                         .await;
                     if let Some((what, request)) = created_by(case, &exchange, cat) {
                         cleanup.delete(&client, &what, &request, &fixture).await;

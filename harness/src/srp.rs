@@ -108,6 +108,27 @@ fn derived_key(s: &BigUint, u: &BigUint) -> [u8; 16] {
     key
 }
 
+/// The bytes of a `SECRET_BLOCK`, read as leniently as the SDKs read it (amplify-js maps the
+/// URL-safe alphabet to the standard one and pads before decoding).
+fn secret_block_bytes(block: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let standard: String = block
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    LENIENT.decode(standard).ok()
+}
+
 /// `PASSWORD_CLAIM_SIGNATURE`: base64 of HMAC-SHA256(key, poolName | userId | secretBlock |
 /// timestamp). `None` when the secret block is not base64.
 fn claim(
@@ -117,9 +138,7 @@ fn claim(
     secret_block: &str,
     timestamp: &str,
 ) -> Option<String> {
-    let block = base64::engine::general_purpose::STANDARD
-        .decode(secret_block)
-        .ok()?;
+    let block = secret_block_bytes(secret_block)?;
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(pool_name(pool_id).as_bytes());
     mac.update(user_id.as_bytes());
@@ -387,6 +406,14 @@ mod tests {
         assert!(client
             .signature(POOL, "u", "p", &ch("05", "01", "%%%"), "t")
             .is_err());
+        // URL-safe and unpadded blocks are read as the SDKs read them.
+        assert_eq!(
+            secret_block_bytes("-_8").unwrap(),
+            secret_block_bytes("+/8=").unwrap()
+        );
+        assert!(client
+            .signature(POOL, "u", "p", &ch("05", "01", "3f2a-44c1-9d0e"), "t")
+            .is_ok());
         assert!(Server::start("", POOL, "u", "p", &[1], &[1]).is_none());
         assert!(Server::start(&N_HEX.to_lowercase(), POOL, "u", "p", &[1], &[1]).is_none());
     }

@@ -8,7 +8,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 pub const STEP: u64 = 30;
 
 fn totp(secret_base32: &str) -> Option<TOTP> {
-    let bytes = Secret::Encoded(secret_base32.trim_end_matches('=').to_owned())
+    // Authenticator apps read a secret case-insensitively (pyotp casefolds).
+    let bytes = Secret::Encoded(secret_base32.trim_end_matches('=').to_ascii_uppercase())
         .to_bytes()
         .ok()?;
     // Cognito's secrets are 32 base32 characters (160 bits); shorter ones from other targets
@@ -50,5 +51,6 @@ mod tests {
             assert_eq!(code_at(&secret, t).unwrap(), code, "t = {t}");
         }
         assert!(code_at("not base32!", 59).is_none());
+        assert_eq!(code_at(&secret.to_lowercase(), 59).unwrap(), "287082");
     }
 }

@@ -405,7 +405,7 @@ async fn run_steps(
         );
         let mut verdict = env.checker.check(case, &exchange);
         env.issuer
-            .judge_loading(&mut verdict, case, &exchange, &fixture.pool_id)
+            .judge_loading(&mut verdict, &exchange, &fixture.pool_id)
             .await;
         if let Some(walk) = &step.walk {
             walk_pages(env, case, step, walk, &fill, &exchange, &mut verdict).await;

@@ -380,9 +380,9 @@ pub async fn run_sequence<F: Family>(
 /// Judges one step that went out: against the allowed outcome of the kind that came back, so
 /// every other check (status, envelope, shape, redaction) applies as for any case; then the
 /// status the sequence goes on with. The sequence follows the model: it fails where an outcome
-/// is not one the model allows (or no answer came); envelope, shape and redaction findings stay
-/// in the step's verdict without ending the sequence, as the stateless cases and scenarios
-/// cover them.
+/// is not one the model allows (or no answer came); envelope, shape, redaction and token
+/// findings stay in the step's verdict without ending the sequence, as the stateless cases and
+/// scenarios cover them.
 pub async fn judge(
     env: &Env<'_>,
     case: &mut Case,
@@ -405,7 +405,7 @@ pub async fn judge(
     };
     let mut verdict = env.checker.check(case, exchange);
     env.issuer
-        .judge_loading(&mut verdict, case, exchange, &env.fixture.pool_id)
+        .judge_loading(&mut verdict, exchange, &env.fixture.pool_id)
         .await;
     verdict.expected = expected;
     let status = match verdict.status {

@@ -4,7 +4,8 @@
 //! model ([`Tokens`]) that predicts which of the user's tokens still work. The [`Sessions`]
 //! family runs them through the driver of [`super::sequence`]: seeded, shrunk to the shortest
 //! failing sequence, replayable by id. Every answer that holds tokens also gets the `token`
-//! check, so a refresh that loses its sign-in's `origin_jti` fails here too.
+//! check: a refresh that loses its sign-in's `origin_jti` fails its step, though the sequence
+//! goes on (the model judges which tokens work, as `judge` says).
 //!
 //! Evidence rows cited are in `aws-behaviour-ops.md` (§6 InitiateAuth, §7 tokens, §11 "Tokens and
 //! sign-in"). Where the evidence leaves an answer open the model allows every candidate.

@@ -177,34 +177,17 @@ impl State {
                     "USERNAME": key,
                     "USER_ID_FOR_SRP": key,
                 });
-                // The answer names the exchange by its secret block, not by a Session.
-                self.pend_keyed(
-                    &block,
+                self.pend(
                     &pool_id,
                     &key,
                     &client,
+                    "PASSWORD_VERIFIER",
                     Some((server, block.clone())),
                     ctx,
                 );
                 Ok(json!({"ChallengeName": "PASSWORD_VERIFIER", "ChallengeParameters": params}))
             }
             _ => Err(ApiError::not_implemented(&format!("sign-in flow {flow}"))),
-        }
-    }
-
-    /// A pending PASSWORD_VERIFIER, kept under its secret block.
-    fn pend_keyed(
-        &mut self,
-        key: &str,
-        pool_id: &str,
-        username: &str,
-        client: &Client,
-        srp: Option<(crate::srp::Server, String)>,
-        ctx: &mut Ctx<'_>,
-    ) {
-        let session = self.pend(pool_id, username, client, "PASSWORD_VERIFIER", srp, ctx);
-        if let Some(p) = self.challenges.remove(&session) {
-            self.challenges.insert(key.to_owned(), p);
         }
     }
 

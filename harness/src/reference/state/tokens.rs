@@ -106,7 +106,9 @@ impl State {
     }
 
     /// A new session for a challenge (ops §6 RespondToAuthChallenge "Session lifetime": the
-    /// client's AuthSessionValidity minutes, conf. B).
+    /// client's AuthSessionValidity minutes, conf. B), and the name it is kept under: a
+    /// PASSWORD_VERIFIER exchange's secret block (its answer carries no Session), else a new
+    /// `Session`.
     pub(super) fn pend(
         &mut self,
         pool_id: &str,
@@ -121,7 +123,10 @@ impl State {
             .get("AuthSessionValidity")
             .and_then(Value::as_u64)
             .unwrap_or(3);
-        let session = Alphanumeric.sample_string(&mut *ctx.rng, 160);
+        let session = match &srp {
+            Some((_, block)) => block.clone(),
+            None => Alphanumeric.sample_string(&mut *ctx.rng, 160),
+        };
         self.challenges.insert(
             session.clone(),
             Pending {
