@@ -33,6 +33,7 @@ fn events() -> Vec<Event> {
         cases: cases.len(),
         started: "2025-01-01T00:00:00Z".into(),
         not_implemented: Vec::new(),
+        warnings: Vec::new(),
     })];
     events.extend(
         cases
@@ -42,6 +43,7 @@ fn events() -> Vec<Event> {
     );
     events.push(Event::Done {
         elapsed: Duration::from_secs(1),
+        retried: 0,
     });
     events
 }

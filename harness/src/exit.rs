@@ -9,6 +9,7 @@
 //! | 3 | `Runtime` | the run could not judge some cases (target unreachable, timeouts) and none failed |
 //! | 4 | `ContractFailure` | at least one case broke the contract (or, with `--fail-on-skip`, was skipped) |
 //! | 5 | `SnapshotDrift` | the target's answers differ from the committed snapshots |
+//! | 130 | `Interrupted` | Ctrl-C (SIGINT): the run stopped, its resources were deleted |
 //!
 //! A contract failure outranks a runtime error: a run with both ends with 4, because a failure is
 //! a finding about the target while an error only says some cases went unjudged.
@@ -31,6 +32,8 @@ pub enum ExitCode {
     ContractFailure = 4,
     /// 5: the target's answers differ from the committed snapshots.
     SnapshotDrift = 5,
+    /// 130 (128 + SIGINT, as shells report it): interrupted; what the run created was deleted.
+    Interrupted = 130,
 }
 
 const TABLE: &str = "\
@@ -41,17 +44,19 @@ Exit codes:
   3  runtime           some cases could not be judged (target unreachable, timeout), none failed
   4  contract failure  at least one case broke the contract
   5  snapshot drift    the target's answers differ from the committed snapshots
+  130  interrupted     Ctrl-C: the run stopped after deleting what it had created
 ";
 
 impl ExitCode {
     /// Every code, in numeric order.
-    pub const ALL: [ExitCode; 6] = [
+    pub const ALL: [ExitCode; 7] = [
         ExitCode::Pass,
         ExitCode::Usage,
         ExitCode::BadInput,
         ExitCode::Runtime,
         ExitCode::ContractFailure,
         ExitCode::SnapshotDrift,
+        ExitCode::Interrupted,
     ];
 
     /// The process exit status.
@@ -68,6 +73,7 @@ impl ExitCode {
             ExitCode::Runtime => "runtime",
             ExitCode::ContractFailure => "contract failure",
             ExitCode::SnapshotDrift => "snapshot drift",
+            ExitCode::Interrupted => "interrupted",
         }
     }
 
@@ -85,7 +91,7 @@ impl fmt::Display for ExitCode {
 
 impl From<ExitCode> for std::process::ExitCode {
     fn from(c: ExitCode) -> Self {
-        // Every code is in 0..=5, so the narrowing is exact.
+        // Every code is in 0..=255, so the narrowing is exact.
         std::process::ExitCode::from(c.code() as u8)
     }
 }
@@ -97,7 +103,7 @@ mod tests {
     #[test]
     fn codes_match_design() {
         let codes: Vec<i32> = ExitCode::ALL.iter().map(|c| c.code()).collect();
-        assert_eq!(codes, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 130]);
     }
 
     #[test]

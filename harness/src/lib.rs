@@ -10,6 +10,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod dialect;
 pub mod exit;
 pub mod files;
@@ -24,7 +25,9 @@ pub mod replay;
 pub mod report;
 pub mod scenario;
 pub mod session;
+pub mod skeleton;
 pub mod srp;
 pub mod target;
 pub mod time;
+pub mod tls;
 pub mod totp;

@@ -120,6 +120,23 @@ fn collect_named(v: &Value, inside: bool, names: &[&[&str]], out: &mut Vec<Strin
     }
 }
 
+/// Request headers that carry a credential (the signature, a session token): never shown.
+pub const CREDENTIAL_HEADERS: [&str; 2] = ["authorization", "x-amz-security-token"];
+
+/// An access key as logs and plans may show it: its last four characters (`…MPLE`), which
+/// tell keys apart without revealing one.
+pub fn key_tail(key: &str) -> String {
+    let tail: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
+}
+
 /// `text` with every secret replaced by [`REDACTED`]. Secrets shorter than 3 characters are left,
 /// since replacing every `a` in a message would make it unreadable and protects nothing.
 pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {

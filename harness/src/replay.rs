@@ -69,18 +69,56 @@ pub struct Exchange {
 /// Why the replay stage could not be set up (an `Err` is a broken run, never a contract failure).
 #[derive(Debug, Error)]
 pub enum ReplayError {
-    /// The endpoint is not a plain http:// URL: a usage error.
+    /// The endpoint is not an http:// or https:// URL: a usage error.
     #[error("{0}")]
     Url(String),
+    /// The trust for an https:// endpoint cannot be set up (a CA file that cannot be read).
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
-/// Credentials and region for SigV4; any static test credentials do for emulators.
-#[derive(Debug, Clone)]
+/// How requests travel, beyond where they go: TLS trust, a client-side rate limit, and retries
+/// of throttled answers. The default is what a loopback emulator needs: system roots for an
+/// https:// URL, no limit, no retry.
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    pub trust: crate::tls::Trust,
+    /// Requests per second at most, over all lanes.
+    pub rate: Option<f64>,
+    /// Times a throttled answer (`TooManyRequestsException`, `ThrottlingException`,
+    /// `LimitExceededException`) is retried, after a jittered backoff, before it is kept.
+    pub retries: u32,
+}
+
+/// The answers retried as throttling: the service asking the client to slow down.
+pub const THROTTLING: [&str; 3] = [
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "LimitExceededException",
+];
+
+/// Credentials and region for SigV4; any static test credentials do for emulators. `Debug`
+/// shows the access key's last four characters only.
+#[derive(Clone)]
 pub struct Signing {
     pub region: String,
     pub access_key: String,
     pub secret_key: String,
     pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signing")
+            .field("region", &self.region)
+            .field("access_key", &crate::redact::key_tail(&self.access_key))
+            .field("secret_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Signing {
@@ -112,8 +150,38 @@ pub struct Client {
     host: http::HeaderValue,
     /// The request target in origin form (the endpoint's path).
     path: http::Uri,
+    /// For an https:// endpoint: the TLS client and the name the certificate must be for.
+    tls: Option<TlsClient>,
     idle: Arc<Mutex<Vec<Conn>>>,
     config: Config,
+    retries: u32,
+    shared: Arc<Shared>,
+}
+
+/// The TLS side of an https:// endpoint's client.
+#[derive(Clone)]
+struct TlsClient {
+    connector: tokio_rustls::TlsConnector,
+    /// The name the certificate must be for.
+    name: rustls::pki_types::ServerName<'static>,
+}
+
+impl std::fmt::Debug for TlsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TlsClient({:?})", self.name)
+    }
+}
+
+/// What clones of a client share besides the idle connections: the rate limit's next free slot
+/// and the count of retried answers.
+#[derive(Debug, Default)]
+struct Shared {
+    /// The minimum time between two requests, and when the next may go.
+    pace: Option<(Duration, Mutex<Instant>)>,
+    retried: std::sync::atomic::AtomicU64,
+    /// User pools created through this client and not deleted through it since, in creation
+    /// order: what a sweep deletes when a run ends early (an error, Ctrl-C).
+    pools: Mutex<Vec<String>>,
 }
 
 /// One HTTP/1.1 keep-alive connection, as hyper's connection-level API gives it. The harness
@@ -126,43 +194,128 @@ type Conn = http1::SendRequest<Full<Bytes>>;
 pub use crate::placeholder::{fill as fill_placeholders, Fill, NoFill};
 
 impl Client {
+    /// A client with the default [`Transport`].
     pub fn new(url: &str, config: Config) -> Result<Client, ReplayError> {
+        Client::with_transport(url, config, &Transport::default())
+    }
+
+    pub fn with_transport(
+        url: &str,
+        config: Config,
+        transport: &Transport,
+    ) -> Result<Client, ReplayError> {
         let url = url.trim_end_matches('/').to_owned() + "/";
         let uri: http::Uri = url
             .parse()
             .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
+        let https = match uri.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => {
                 return Err(ReplayError::Url(format!(
-                    "{url}: https:// targets need TLS, which this build does not include; \
-                     use an http:// endpoint"
+                    "{url}: not an http:// or https:// URL"
                 )))
             }
-            _ => return Err(ReplayError::Url(format!("{url}: not an http:// URL"))),
-        }
+        };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
             .ok_or_else(|| ReplayError::Url(format!("{url}: no host")))?;
+        let default_port = if https { 443 } else { 80 };
         let port = uri.port_u16();
-        let authority = format!("{host}:{}", port.unwrap_or(80));
+        let authority = format!("{host}:{}", port.unwrap_or(default_port));
+        let tls = if https {
+            let name = crate::tls::server_name(host).map_err(ReplayError::Url)?;
+            let connector = tokio_rustls::TlsConnector::from(transport.trust.client_config()?);
+            Some(TlsClient { connector, name })
+        } else {
+            None
+        };
         let host = match port {
-            Some(p) if p != 80 => format!("{host}:{p}"),
+            Some(p) if p != default_port => format!("{host}:{p}"),
             _ => host.to_owned(),
         };
         let host = http::HeaderValue::from_str(&host)
             .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
         let path = http::Uri::from_maybe_shared(Bytes::copy_from_slice(uri.path().as_bytes()))
             .map_err(|e| ReplayError::Url(format!("{url}: {e}")))?;
+        let pace = transport
+            .rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| (Duration::from_secs_f64(1.0 / r), Mutex::new(Instant::now())));
         Ok(Client {
             url,
             authority,
             host,
             path,
+            tls,
             idle: Arc::new(Mutex::new(Vec::new())),
             config,
+            retries: transport.retries,
+            shared: Arc::new(Shared {
+                pace,
+                ..Shared::default()
+            }),
         })
+    }
+
+    /// How many throttled answers were retried so far, by this client and its clones.
+    pub fn retried(&self) -> u64 {
+        self.shared
+            .retried
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The user pools this client (or a clone) created and has not deleted, oldest first.
+    pub fn created_pools(&self) -> Vec<String> {
+        self.shared
+            .pools
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps the ledger of created pools: a CreateUserPool that succeeded adds its pool, a
+    /// DeleteUserPool that succeeded (or found no such pool) removes it.
+    fn track(&self, target: &str, sent: &[u8], r: &Response) {
+        let op = target.rsplit('.').next().unwrap_or_default();
+        let id_at = |body: &[u8], pointer: &str| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| {
+                    v.pointer(pointer)
+                        .and_then(|i| i.as_str())
+                        .map(str::to_owned)
+                })
+        };
+        let mut pools = self.shared.pools.lock().unwrap_or_else(|e| e.into_inner());
+        match op {
+            "CreateUserPool" if r.status == 200 => pools.extend(id_at(&r.body, "/UserPool/Id")),
+            "DeleteUserPool"
+                if r.status == 200
+                    || (r.status == 400
+                        && String::from_utf8_lossy(&r.body).contains("ResourceNotFound")) =>
+            {
+                if let Some(id) = id_at(sent, "/UserPoolId") {
+                    pools.retain(|p| *p != id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Waits for the rate limit's next free slot, if there is a limit.
+    async fn pace(&self) {
+        let Some((interval, next)) = &self.shared.pace else {
+            return;
+        };
+        let slot = {
+            let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + *interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
     }
 
     pub fn url(&self) -> &str {
@@ -172,26 +325,24 @@ impl Client {
     /// POSTs an empty body to a path of the endpoint (a target's own admin API, not
     /// cognito-idp) and returns the status.
     pub async fn post_empty(&self, path: &str) -> Result<u16, String> {
-        let target = format!("{}{}", self.path, path.trim_start_matches('/'));
-        let request = http::Request::post(target)
-            .header(http::header::HOST, self.host.clone())
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| e.to_string())?;
-        let mut conn = self.checkout();
-        let result = tokio::time::timeout(self.config.timeout, self.exchange(&mut conn, request))
-            .await
-            .unwrap_or_else(|_| Err(self.timed_out()));
-        self.checkin(conn);
-        result.map(|r| r.status).map_err(|e| e.to_string())
+        self.plain(http::Method::POST, path).await.map(|r| r.status)
     }
 
     /// GETs a path of the endpoint (a document the target publishes, such as a pool's JWKS).
     pub async fn get(&self, path: &str) -> Result<Response, String> {
+        self.plain(http::Method::GET, path).await
+    }
+
+    /// A bodiless request to a path of the endpoint, outside the cognito-idp protocol.
+    async fn plain(&self, method: http::Method, path: &str) -> Result<Response, String> {
         let target = format!("{}{}", self.path, path.trim_start_matches('/'));
-        let request = http::Request::get(target)
+        let request = http::Request::builder()
+            .method(method)
+            .uri(target)
             .header(http::header::HOST, self.host.clone())
             .body(Full::new(Bytes::new()))
             .map_err(|e| e.to_string())?;
+        self.pace().await;
         let mut conn = self.checkout();
         let result = tokio::time::timeout(self.config.timeout, self.exchange(&mut conn, request))
             .await
@@ -227,13 +378,32 @@ impl Client {
             };
         }
         let started = Instant::now();
-        let result = match self.request(&sent) {
-            // A timed-out exchange is dropped with the connection it held.
-            Ok(request) => tokio::time::timeout(self.config.timeout, self.exchange(conn, request))
-                .await
-                .unwrap_or_else(|_| Err(self.timed_out())),
-            Err(e) => Err(e),
+        let mut attempt = 0;
+        let result = loop {
+            self.pace().await;
+            let result = match self.request(&sent) {
+                // A timed-out exchange is dropped with the connection it held.
+                Ok(request) => {
+                    tokio::time::timeout(self.config.timeout, self.exchange(conn, request))
+                        .await
+                        .unwrap_or_else(|_| Err(self.timed_out()))
+                }
+                Err(e) => Err(e),
+            };
+            match &result {
+                Ok(r) if attempt < self.retries && throttled(r) => {
+                    attempt += 1;
+                    self.shared
+                        .retried
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                _ => break result,
+            }
         };
+        if let (Ok(r), Some(t)) = (&result, &request.target) {
+            self.track(t, &sent.body, r);
+        }
         Exchange {
             case_id: case_id.to_owned(),
             sent,
@@ -289,11 +459,25 @@ impl Client {
             .map_err(connect)?;
         // Small requests go out at once, not after Nagle's delay.
         stream.set_nodelay(true).map_err(connect)?;
+        let handshake_error = |e: hyper::Error| TransportError::Connect(root_cause(&e));
+        let Some(TlsClient { connector, name }) = &self.tls else {
+            let (sender, connection) = http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(handshake_error)?;
+            tokio::spawn(async move {
+                // Its errors reach the request waiting on it; nothing is left to report here.
+                let _ = connection.await;
+            });
+            return Ok(sender);
+        };
+        let stream = connector
+            .connect(name.clone(), stream)
+            .await
+            .map_err(|e| TransportError::Connect(format!("TLS: {}", root_cause(&e))))?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| TransportError::Connect(root_cause(&e)))?;
+            .map_err(handshake_error)?;
         tokio::spawn(async move {
-            // Its errors reach the request waiting on it; nothing is left to report here.
             let _ = connection.await;
         });
         Ok(sender)
@@ -463,6 +647,36 @@ impl Client {
     }
 }
 
+/// Whether an answer is the service asking the client to slow down ([`THROTTLING`]).
+fn throttled(r: &Response) -> bool {
+    if !(r.status == 400 || r.status == 429) {
+        return false;
+    }
+    let from_header = r.header("x-amzn-errortype").map(str::to_owned);
+    let from_body = || {
+        serde_json::from_slice::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|v| v.get("__type").and_then(|t| t.as_str()).map(str::to_owned))
+    };
+    let Some(kind) = from_header.or_else(from_body) else {
+        return false;
+    };
+    // `prefix#Name`, `Name:http://...`: the name is what matters.
+    let name = kind.rsplit('#').next().unwrap_or(&kind);
+    let name = name.split(':').next().unwrap_or(name);
+    THROTTLING.contains(&name)
+}
+
+/// The wait before the `attempt`th retry: exponential from 100 ms up to 5 s, half of it random
+/// so that lanes throttled together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = Duration::from_millis(100)
+        .saturating_mul(1 << attempt.min(6))
+        .min(Duration::from_secs(5));
+    let half = ceiling / 2;
+    half + half.mul_f64(rand::random::<f64>())
+}
+
 /// Headers as (name, value) pairs in received order: names lower-case (the http crate keeps
 /// them so), values as text, lossily.
 pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
@@ -500,7 +714,50 @@ mod tests {
     }
 
     #[test]
-    fn only_plain_http_endpoints_are_accepted() {
+    fn throttling_answers_are_recognised_by_name() {
+        let answer = |status, header: Option<&str>, body: &str| Response {
+            status,
+            headers: header
+                .map(|h| vec![("x-amzn-errortype".to_owned(), h.to_owned())])
+                .unwrap_or_default(),
+            body: body.as_bytes().to_vec(),
+        };
+        assert!(throttled(&answer(
+            400,
+            Some("TooManyRequestsException:"),
+            ""
+        )));
+        assert!(throttled(&answer(
+            400,
+            None,
+            r#"{"__type":"com.amazonaws#ThrottlingException"}"#
+        )));
+        assert!(throttled(&answer(
+            429,
+            None,
+            r#"{"__type":"LimitExceededException"}"#
+        )));
+        assert!(!throttled(&answer(
+            400,
+            None,
+            r#"{"__type":"InvalidParameterException"}"#
+        )));
+        assert!(!throttled(&answer(
+            200,
+            None,
+            r#"{"__type":"ThrottlingException"}"#
+        )));
+        for attempt in 1..10 {
+            let d = backoff(attempt);
+            assert!(
+                d >= Duration::from_millis(100) && d <= Duration::from_secs(5),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_and_https_endpoints_are_accepted() {
         let config = Config {
             concurrency: 1,
             timeout: Duration::from_secs(1),
@@ -508,14 +765,25 @@ mod tests {
         };
         let c = Client::new("http://127.0.0.1:9229", config.clone()).expect("http is accepted");
         assert_eq!(c.url(), "http://127.0.0.1:9229/");
-        let e = Client::new(
+        let insecure = Transport {
+            trust: crate::tls::Trust {
+                ca_cert: None,
+                insecure: true,
+            },
+            ..Transport::default()
+        };
+        let c = Client::with_transport(
             "https://cognito-idp.us-east-1.amazonaws.com",
             config.clone(),
+            &insecure,
         )
-        .expect_err("no TLS in this build");
-        assert!(e.to_string().contains("need TLS"), "{e}");
+        .expect("https is accepted");
+        assert_eq!(c.authority, "cognito-idp.us-east-1.amazonaws.com:443");
         let e = Client::new("ftp://127.0.0.1/", config).expect_err("not http");
-        assert!(e.to_string().contains("not an http:// URL"), "{e}");
+        assert!(
+            e.to_string().contains("not an http:// or https:// URL"),
+            "{e}"
+        );
     }
 
     #[test]

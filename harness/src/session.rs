@@ -54,6 +54,8 @@ pub enum RunError {
     Serve(std::io::Error),
     #[error("--operation {0:?} matches no operation of the schemas")]
     NoMatch(String),
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
 }
 
 impl RunError {
@@ -64,12 +66,16 @@ impl RunError {
             | RunError::Generate(_)
             | RunError::Check(_)
             | RunError::Config(_)
-            | RunError::NoMatch(_) => ExitCode::BadInput,
+            | RunError::NoMatch(_)
+            | RunError::Replay(ReplayError::Tls(_)) => ExitCode::BadInput,
             RunError::Replay(ReplayError::Url(_))
             | RunError::Target(TargetError::NotLoopback(_) | TargetError::BadUrl(_)) => {
                 ExitCode::Usage
             }
-            RunError::Target(_) | RunError::Report(_) | RunError::Serve(_) => ExitCode::Runtime,
+            RunError::Target(_)
+            | RunError::Report(_)
+            | RunError::Serve(_)
+            | RunError::Credentials(_) => ExitCode::Runtime,
         }
     }
 }
@@ -284,7 +290,7 @@ pub fn glob(pattern: &str, name: &str) -> bool {
 /// Where requests go and how: the user's words for a target.
 #[derive(Debug, Clone)]
 pub struct TargetSpec {
-    /// `reference`, a profile of the profiles file, or a URL.
+    /// `reference`, `aws`, a profile of the profiles file, or a URL.
     pub target: String,
     pub config: Option<PathBuf>,
     pub allow_live: bool,
@@ -296,10 +302,27 @@ pub struct TargetSpec {
     /// The embedded reference checks only the form of SigV4 headers: for the network fuzzer,
     /// whose requests carry made-up signatures, so that mutations reach past authentication.
     pub any_signature: bool,
+    /// What an https:// target's certificate is checked against.
+    pub trust: crate::tls::Trust,
+    /// Requests per second at most; `None`: [`LIVE_RATE`] on a live target, else no limit.
+    pub rate: Option<f64>,
+    /// Retries of a throttled answer; `None`: [`LIVE_RETRIES`] on a live target, else none.
+    pub retries: Option<u32>,
+    /// A profile of the shared AWS files: credentials come from the AWS chain with it.
+    pub aws_profile: Option<String>,
+    /// Credentials from the AWS chain even for a loopback target (live targets always use it).
+    pub aws_chain: bool,
 }
 
 /// Requests in flight at once when neither the command line nor the profile says.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A live target's rate limit unless `--rate` says: well under Cognito's lowest per-account
+/// request-rate quotas, so that a run never starves the account's own traffic.
+pub const LIVE_RATE: f64 = 5.0;
+
+/// A live target's retries of a throttled answer unless `--retries` says.
+pub const LIVE_RETRIES: u32 = 3;
 
 impl Default for TargetSpec {
     fn default() -> Self {
@@ -312,6 +335,11 @@ impl Default for TargetSpec {
             timeout: Duration::from_secs(10),
             code_command: None,
             any_signature: false,
+            trust: Default::default(),
+            rate: None,
+            retries: None,
+            aws_profile: None,
+            aws_chain: false,
         }
     }
 }
@@ -327,99 +355,176 @@ pub struct Target {
     reference: Option<Arc<Reference>>,
     /// What snapshots record as the target's version.
     pub version: Option<String>,
-    signing: Signing,
+    /// The region requests are signed for.
+    pub region: String,
     reset: Option<String>,
     /// Error identities by which the target says it does not implement something.
     pub not_implemented: Vec<String>,
     /// The profile's list of the operations the target implements, if it has one.
     implements: Option<Vec<String>>,
     code_source: Option<config::CodeSource>,
+    /// The target is a served reference (`cognate serve`) that tells its codes over HTTP.
+    codes_endpoint: bool,
     /// The profile's `token_issuer`.
     pub token_issuer: Option<String>,
     /// Requests in flight at once: the command line's, the profile's, or the default.
     concurrency: usize,
+    /// Outside loopback: a live service (the run was allowed with `--allow-live`).
+    pub live: bool,
+    /// The credentials the AWS chain gave, where they came from there.
+    pub credentials: Option<crate::credentials::Resolved>,
+    /// Names this run's resources on a live target (`cognate-<run id>-...`) and tags them.
+    pub run_id: String,
+    /// Every request goes through this client or a clone, so that the rate limit, the retry
+    /// count and the ledger of created pools are the run's own.
+    client: Client,
     spec: TargetSpec,
+}
+
+/// A short random id: names and tags a live run's resources.
+fn new_run_id() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+/// The cognito-idp endpoint of a region.
+pub fn aws_endpoint(region: &str) -> String {
+    format!("https://cognito-idp.{region}.amazonaws.com")
 }
 
 impl Target {
     /// Starts the embedded target, or resolves a URL or profile (checking the live guard).
     pub async fn start(spec: &TargetSpec, cat: &'static Catalogue) -> Result<Target, RunError> {
-        let region = |profile: Option<&str>| {
-            spec.region
-                .clone()
-                .or(profile.map(str::to_owned))
-                .unwrap_or_else(|| "us-east-1".to_owned())
+        // Where requests go, before any credential is looked at: the live guard comes first.
+        let profile =
+            if spec.target == "reference" || spec.target == "aws" || spec.target.contains("://") {
+                None
+            } else {
+                let (config, file) = Config::load(spec.config.as_deref())?;
+                Some(config.profile(&spec.target, &file)?.clone())
+            };
+        let url = match (&profile, spec.target.as_str()) {
+            (Some(p), _) => Some(p.url.clone()),
+            (None, "reference") => None,
+            // Known once the region is: checked against the guard by name here.
+            (None, "aws") => {
+                if !spec.allow_live {
+                    return Err(TargetError::NotLoopback(aws_endpoint("<region>")).into());
+                }
+                None
+            }
+            (None, url) => Some(url.to_owned()),
         };
-        let bare = |name: String, url: String| Target {
+        let live = match &url {
+            Some(u) => {
+                target::check_url(u, spec.allow_live)?;
+                !target::loopback(u)?.0
+            }
+            None => spec.target == "aws",
+        };
+        let chain = live || spec.aws_chain || spec.aws_profile.is_some();
+        let credentials = if chain {
+            Some(
+                crate::credentials::resolve(
+                    spec.aws_profile.as_deref(),
+                    spec.region
+                        .as_deref()
+                        .or(profile.as_ref().map(|p| p.region.as_str()))
+                        .filter(|_| spec.region.is_some() || !live || profile.is_some()),
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        let region = spec
+            .region
+            .clone()
+            .or(credentials.as_ref().map(|c| c.signing.region.clone()))
+            .or(profile.as_ref().map(|p| p.region.clone()))
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let mut signing = match &credentials {
+            Some(c) => c.signing.clone(),
+            None => Signing::test_credentials(&region),
+        };
+        signing.region = region.clone();
+        if let (None, Some(p)) = (&credentials, &profile) {
+            if let (Some(ak), Some(sk)) = (&p.access_key, &p.secret_key) {
+                signing.access_key = ak.clone();
+                signing.secret_key = sk.clone();
+            }
+        }
+        let concurrency = spec
+            .concurrency
+            .or(profile.as_ref().and_then(|p| p.concurrency))
+            .unwrap_or(DEFAULT_CONCURRENCY)
+            .max(1);
+        let transport = replay::Transport {
+            trust: spec.trust.clone(),
+            rate: spec.rate.or(live.then_some(LIVE_RATE)),
+            retries: spec.retries.unwrap_or(if live { LIVE_RETRIES } else { 0 }),
+        };
+        let config = replay::Config {
+            concurrency,
+            timeout: spec.timeout.max(Duration::from_millis(1)),
+            signing,
+        };
+
+        let (name, url, server, reference) = match (&profile, spec.target.as_str()) {
+            (None, "reference") => {
+                let r = Reference::new(cat);
+                let r = Arc::new(if spec.any_signature {
+                    r.form_only_signatures()
+                } else {
+                    r
+                });
+                let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
+                    .map_err(RunError::Serve)?;
+                let url = format!("http://{}", server.addr);
+                ("reference".to_owned(), url, Some(server), Some(r))
+            }
+            (None, "aws") => ("aws".to_owned(), aws_endpoint(&region), None, None),
+            _ => (
+                spec.target.clone(),
+                url.clone().unwrap_or_default(),
+                None,
+                None,
+            ),
+        };
+        let client = Client::with_transport(&url, config, &transport)?;
+        let codes_endpoint = profile.is_none()
+            && reference.is_none()
+            && !live
+            && spec.target.contains("://")
+            && codes::ReferenceEndpoint::detect(&client).await;
+        let p = profile.as_ref();
+        Ok(Target {
             name,
             url,
-            server: None,
-            reference: None,
-            version: None,
-            signing: Signing::test_credentials(&region(None)),
-            reset: None,
-            not_implemented: Vec::new(),
-            implements: None,
-            code_source: None,
-            token_issuer: None,
-            concurrency: spec.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
+            server,
+            version: match &reference {
+                Some(_) => Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
+                None => p.and_then(|p| p.version.clone()),
+            },
+            reference,
+            region,
+            reset: p.and_then(|p| p.reset.clone()),
+            not_implemented: p.map(|p| p.not_implemented.clone()).unwrap_or_default(),
+            implements: p.and_then(|p| p.implements.clone()),
+            code_source: p.and_then(|p| p.code_source.clone()),
+            codes_endpoint,
+            token_issuer: p.and_then(|p| p.token_issuer.clone()),
+            concurrency,
+            live,
+            credentials,
+            run_id: new_run_id(),
+            client,
             spec: spec.clone(),
-        };
-        if spec.target == "reference" {
-            let r = Reference::new(cat);
-            let r = Arc::new(if spec.any_signature {
-                r.form_only_signatures()
-            } else {
-                r
-            });
-            let server = reference::spawn_on_own_thread(r.clone(), ([127, 0, 0, 1], 0).into())
-                .map_err(RunError::Serve)?;
-            let url = format!("http://{}", server.addr);
-            return Ok(Target {
-                server: Some(server),
-                reference: Some(r),
-                version: Some(format!("cognate {}", env!("CARGO_PKG_VERSION"))),
-                ..bare("reference".into(), url)
-            });
-        }
-        if spec.target.contains("://") {
-            target::check_url(&spec.target, spec.allow_live)?;
-            return Ok(bare(spec.target.clone(), spec.target.clone()));
-        }
-        let (config, file) = Config::load(spec.config.as_deref())?;
-        let p = config.profile(&spec.target, &file)?;
-        target::check_url(&p.url, spec.allow_live)?;
-        let mut signing = Signing::test_credentials(&region(Some(&p.region)));
-        if let (Some(ak), Some(sk)) = (&p.access_key, &p.secret_key) {
-            signing.access_key = ak.clone();
-            signing.secret_key = sk.clone();
-        }
-        Ok(Target {
-            version: p.version.clone(),
-            signing,
-            reset: p.reset.clone(),
-            not_implemented: p.not_implemented.clone(),
-            implements: p.implements.clone(),
-            code_source: p.code_source.clone(),
-            token_issuer: p.token_issuer.clone(),
-            concurrency: spec
-                .concurrency
-                .or(p.concurrency)
-                .unwrap_or(DEFAULT_CONCURRENCY)
-                .max(1),
-            ..bare(spec.target.clone(), p.url.clone())
         })
     }
 
+    /// The run's client (a clone: clones share connections, the rate limit and the ledger).
     pub fn client(&self) -> Result<Client, RunError> {
-        Ok(Client::new(
-            &self.url,
-            replay::Config {
-                concurrency: self.concurrency,
-                timeout: self.spec.timeout.max(Duration::from_millis(1)),
-                signing: self.signing.clone(),
-            },
-        )?)
+        Ok(self.client.clone())
     }
 
     /// Resets the target's state where its profile says how (moto's `/moto-api/reset`).
@@ -430,22 +535,79 @@ impl Target {
         Ok(())
     }
 
-    /// Provisions the fixture, after resetting the target where its profile says how.
+    /// Provisions the fixture, after resetting the target where its profile says how. On a live
+    /// target the pool is named `cognate-<run id>-s<seed>` and tagged with the run id.
     pub async fn provision(&self, client: &Client, seed: u64) -> Result<Fixture, RunError> {
         self.reset(client).await?;
-        Ok(Provisioner::new(client)
-            .provision(&format!("s{seed}"))
+        let prov = Provisioner::new(client);
+        if !self.live {
+            return Ok(prov.provision(&format!("s{seed}")).await?);
+        }
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "UserPoolTags".into(),
+            serde_json::json!({ target::RUN_TAG: self.run_id }),
+        );
+        Ok(prov
+            .provision_with(&format!("{}-s{seed}", self.run_id), &extra)
             .await?)
     }
 
+    /// Deletes every pool the run created and has not deleted yet: the last step on every
+    /// way out of a run (an error, Ctrl-C), after the run's own clean-up.
+    pub async fn sweep(&self) -> target::Sweep {
+        let pools = self.client.created_pools();
+        target::sweep(&self.client, &pools, &self.region).await
+    }
+
+    /// The rate limit, in requests per second, if there is one.
+    pub fn rate(&self) -> Option<f64> {
+        self.spec.rate.or(self.live.then_some(LIVE_RATE))
+    }
+
+    /// How often a throttled answer is retried.
+    pub fn retries(&self) -> u32 {
+        self.spec
+            .retries
+            .unwrap_or(if self.live { LIVE_RETRIES } else { 0 })
+    }
+
+    /// How many throttled answers were retried.
+    pub fn retried(&self) -> u64 {
+        self.client.retried()
+    }
+
+    /// What every report's header says about this target before any verdict.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.spec.trust.insecure && self.url.starts_with("https://") {
+            w.push(format!(
+                "INSECURE: --insecure was given, so the TLS certificate of {} was not verified: \
+                 anyone on the path could have answered",
+                self.url
+            ));
+        }
+        if self.live {
+            w.push(format!(
+                "live target {} (region {}): resources named cognate-{}-... were created and deleted",
+                self.url, self.region, self.run_id
+            ));
+        }
+        w
+    }
+
     /// How the scenarios learn a code here: `--code-command`, else the reference itself, else
-    /// the profile's `code_source`; `None` when the target gives no way.
+    /// the profile's `code_source`, else a served reference's endpoint; `None` when the target
+    /// gives no way.
     pub fn codes(&self) -> Option<Box<dyn CodeSource>> {
         if let Some(cmd) = &self.spec.code_command {
             return Some(Box::new(codes::CodeCommand::new(cmd)));
         }
         if let Some(r) = &self.reference {
             return Some(Box::new(codes::InProcess(r.clone())));
+        }
+        if self.codes_endpoint {
+            return Some(Box::new(codes::ReferenceEndpoint(self.client.clone())));
         }
         self.code_source.as_ref().map(codes::from_config)
     }
@@ -614,6 +776,7 @@ pub async fn run(
         cases: planned + plan.planned_stateful(),
         started: now_rfc3339(),
         not_implemented: checker.lacking(),
+        warnings: target.warnings(),
     }));
     let t0 = Instant::now();
     // A lacking operation's cases are skips without a request: the probe already asked. The
@@ -678,6 +841,7 @@ pub async fn run(
     .await;
     reporter.event(&Event::Done {
         elapsed: t0.elapsed(),
+        retried: client.retried(),
     });
     for (what, request) in created.iter().rev() {
         cleanup.delete(&client, what, request, &fixture).await;

@@ -40,6 +40,16 @@ pub enum TargetError {
 /// Checks that `url` is http(s) and, unless `allow_live`, that it names 127.0.0.0/8, ::1 or
 /// localhost.
 pub fn check_url(url: &str, allow_live: bool) -> Result<(), TargetError> {
+    let (loopback, host) = loopback(url)?;
+    if loopback || allow_live {
+        Ok(())
+    } else {
+        Err(TargetError::NotLoopback(host))
+    }
+}
+
+/// Whether `url` names a loopback host, and the host.
+pub fn loopback(url: &str) -> Result<(bool, String), TargetError> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -54,11 +64,142 @@ pub fn check_url(url: &str, allow_live: bool) -> Result<(), TargetError> {
     }
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    if loopback || allow_live {
-        Ok(())
-    } else {
-        Err(TargetError::NotLoopback(host.to_owned()))
+    Ok((loopback, host.to_owned()))
+}
+
+/// The tag every pool of a live run carries, its value the run id: what `cognate cleanup`
+/// reports, and how a person tells a run's pools in the console.
+pub const RUN_TAG: &str = "cognate:run";
+
+/// The prefix of every name the harness gives a pool.
+pub const NAME_PREFIX: &str = "cognate-";
+
+/// What deleting a run's pools came to.
+#[derive(Debug, Default)]
+pub struct Sweep {
+    pub deleted: Vec<String>,
+    /// Pools still there, with why, and the AWS CLI command that deletes one.
+    pub left: Vec<Leftover>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub pool_id: String,
+    pub why: String,
+    pub command: String,
+}
+
+impl Sweep {
+    /// Lines for the terminal: one per pool left behind, with its command.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "cleanup: {} pool(s) deleted, {} left",
+            self.deleted.len(),
+            self.left.len()
+        );
+        for l in &self.left {
+            out.push_str(&format!(
+                "\n  not deleted: {} ({})\n    delete it with: {}",
+                l.pool_id, l.why, l.command
+            ));
+        }
+        out
     }
+}
+
+/// Deletes every pool in `pools` (newest first), with what stands in the way of a delete:
+/// a domain, deletion protection.
+pub async fn sweep(client: &Client, pools: &[String], region: &str) -> Sweep {
+    let prov = Provisioner::new(client);
+    let mut out = Sweep::default();
+    for id in pools.iter().rev() {
+        match prov.delete_pool(id).await {
+            Ok(()) => out.deleted.push(id.clone()),
+            Err(e) => out.left.push(Leftover {
+                pool_id: id.clone(),
+                why: e.to_string(),
+                command: format!(
+                    "aws cognito-idp delete-user-pool --region {region} --user-pool-id {id}"
+                ),
+            }),
+        }
+    }
+    out
+}
+
+/// A pool `cognate cleanup` would delete.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub pool_id: String,
+    pub name: String,
+    /// Seconds since the epoch, as ListUserPools says.
+    pub created: Option<f64>,
+    /// The `cognate:run` tag, where the pool has one.
+    pub run: Option<String>,
+}
+
+/// The pools named `cognate-...` created at least `older_than` seconds before `now`: the
+/// leftovers of earlier runs (`cognate cleanup`).
+pub async fn leftovers(
+    client: &Client,
+    now: f64,
+    older_than: f64,
+) -> Result<Vec<Found>, TargetError> {
+    let prov = Provisioner::new(client);
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut input = json!({"MaxResults": 60});
+        if let Some(t) = &token {
+            input["NextToken"] = json!(t);
+        }
+        let page = prov.call("ListUserPools", input).await?;
+        for p in page
+            .get("UserPools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(id), Some(name)) = (
+                p.get("Id").and_then(Value::as_str),
+                p.get("Name").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let created = p.get("CreationDate").and_then(Value::as_f64);
+            let old = created.is_none_or(|c| now - c >= older_than);
+            if name.starts_with(NAME_PREFIX) && old {
+                found.push(Found {
+                    pool_id: id.to_owned(),
+                    name: name.to_owned(),
+                    created,
+                    run: None,
+                });
+            }
+        }
+        token = page
+            .get("NextToken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    for f in &mut found {
+        // The tag is on DescribeUserPool only; a pool that vanished meanwhile keeps no tag.
+        if let Ok(d) = prov
+            .call("DescribeUserPool", json!({"UserPoolId": f.pool_id}))
+            .await
+        {
+            f.run = d
+                .pointer("/UserPool/UserPoolTags")
+                .and_then(|t| t.get(RUN_TAG))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+    }
+    Ok(found)
 }
 
 /// Clears a target's state with a POST to `path` (moto's `/moto-api/reset`).
@@ -350,7 +491,16 @@ impl<'a> Provisioner<'a> {
     /// A pool with a password policy and e-mail auto-verification, three clients and the users.
     /// `tag` keeps names apart when several runs share a target.
     pub async fn provision(&self, tag: &str) -> Result<Fixture, TargetError> {
-        let mut fixture = self.provision_pool(tag, &Map::new()).await?;
+        self.provision_with(tag, &Map::new()).await
+    }
+
+    /// [`Provisioner::provision`] with more CreateUserPool members (a live run's tags).
+    pub async fn provision_with(
+        &self,
+        tag: &str,
+        extra: &Map<String, Value>,
+    ) -> Result<Fixture, TargetError> {
+        let mut fixture = self.provision_pool(tag, extra).await?;
         if let Err(e) = self.create_fixture_users(&mut fixture, tag).await {
             // Leave nothing behind on a half-provisioned target.
             let _ = self.cleanup(&fixture).await;
@@ -509,6 +659,45 @@ impl<'a> Provisioner<'a> {
         self.call("DeleteUserPool", json!({"UserPoolId": fixture.pool_id}))
             .await
             .map(|_| ())
+    }
+
+    /// Deletes a pool; when the delete is refused, removes what stands in its way (a domain,
+    /// deletion protection) and tries once more.
+    pub async fn delete_pool(&self, pool_id: &str) -> Result<(), TargetError> {
+        let delete = || self.call("DeleteUserPool", json!({"UserPoolId": pool_id}));
+        let first = match delete().await {
+            Ok(_) => return Ok(()),
+            Err(TargetError::Refused { body, .. }) if body.contains("ResourceNotFound") => {
+                return Ok(())
+            }
+            Err(e) => e,
+        };
+        let Ok(d) = self
+            .call("DescribeUserPool", json!({"UserPoolId": pool_id}))
+            .await
+        else {
+            return Err(first);
+        };
+        let pool = d.get("UserPool").cloned().unwrap_or_default();
+        for key in ["Domain", "CustomDomain"] {
+            if let Some(domain) = pool.get(key).and_then(Value::as_str) {
+                let _ = self
+                    .call(
+                        "DeleteUserPoolDomain",
+                        json!({"UserPoolId": pool_id, "Domain": domain}),
+                    )
+                    .await;
+            }
+        }
+        if pool.get("DeletionProtection").and_then(Value::as_str) == Some("ACTIVE") {
+            let _ = self
+                .call(
+                    "UpdateUserPool",
+                    json!({"UserPoolId": pool_id, "DeletionProtection": "INACTIVE"}),
+                )
+                .await;
+        }
+        delete().await.map(|_| ())
     }
 }
 

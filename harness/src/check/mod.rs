@@ -22,7 +22,7 @@ mod verdict;
 
 pub use output::{apply_output, OutputCheck};
 pub use protocol::*;
-pub use text::one_line;
+pub use text::{abbreviate, one_line};
 pub use verdict::*;
 
 use std::collections::{HashMap, HashSet};

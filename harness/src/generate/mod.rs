@@ -800,7 +800,7 @@ impl<'a> Gen<'a> {
         let index = i.to_string();
         let mut r = values::runner(self.seed, &[&self.op.name, "property", &index]);
         use rand_core_compat::pick;
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             if let Some(oc) = self.oc {
                 let mut body = self.base.clone();
                 let mut set = Vec::new();

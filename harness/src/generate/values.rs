@@ -152,7 +152,7 @@ fn sample_class(
     }
     for _ in 0..len {
         let set = match &other {
-            Some(o) if rng.next_u64() % 5 == 0 => o,
+            Some(o) if rng.next_u64().is_multiple_of(5) => o,
             _ => &main,
         };
         out.push(set.pick(rng.next_u64())?);

@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 use crate::model::{Auth, Catalogue};
 
 pub use crate::model::wire::secret_hash;
-pub use server::{spawn, spawn_on_own_thread, ServerHandle, BODY_LIMIT};
+pub use server::{spawn, spawn_on_own_thread, spawn_tls, ServerHandle, BODY_LIMIT};
 pub use signature::sign_request;
 use validate::Rejection;
 
@@ -272,6 +272,12 @@ impl Reference {
 
     /// This target, checking only the form of a SigV4 header: for callers that forge requests
     /// byte by byte (the fuzz targets), whose signatures cannot be true.
+    /// Accepts requests signed with this account too, beside the test account.
+    pub fn with_account(mut self, access_key: &str, secret_key: &str) -> Self {
+        self.keys = self.keys.with_account(access_key, secret_key);
+        self
+    }
+
     pub fn form_only_signatures(mut self) -> Self {
         self.keys = signature::Keys::form_only();
         self
@@ -335,6 +341,9 @@ impl Reference {
         if req.method == "GET" {
             if let Some(doc) = well_known(state, &req.path) {
                 return doc;
+            }
+            if let Some(answer) = codes_endpoint(state, &req.path) {
+                return answer;
             }
         }
         let request_id = request_id(rng);
@@ -523,7 +532,43 @@ fn respond(status: u16, request_id: String, body: &Value, error: Option<&ApiErro
     }
 }
 
-/// An empty output structure.
+/// The path under which a served reference tells the harness the codes it sent, as moto's
+/// header and cognito-local's database file do: `GET /_cognate/codes` says the endpoint is
+/// there, `GET /_cognate/codes/<pool>/<username>/<confirmation|verification>` gives a code.
+/// A test hook of the embedded target, outside the Cognito API.
+pub const CODES_PATH: &str = "/_cognate/codes";
+
+fn codes_endpoint(state: &state::State, path: &str) -> Option<RawResponse> {
+    use crate::scenario::codes::CodeKind;
+    let rest = path.strip_prefix(CODES_PATH)?;
+    let json = |status: u16, body: Value| RawResponse {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    };
+    let parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+    Some(match parts.as_slice() {
+        [] => json(200, json!({"codes": "cognate reference"})),
+        [pool, user, kind] => {
+            let kind = match *kind {
+                "confirmation" => CodeKind::Confirmation,
+                "verification" => CodeKind::Verification,
+                _ => return Some(json(404, json!({"message": "unknown kind of code"}))),
+            };
+            let decode = |p: &str| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            match state.pending_code(&decode(pool), &decode(user), kind) {
+                Some(code) => json(200, json!({ "code": code })),
+                None => json(404, json!({"message": "no outstanding code"})),
+            }
+        }
+        _ => json(404, json!({"message": "Not Found"})),
+    })
+}
+
 /// A pool's `.well-known` documents (ops §7 "JWKS / discovery", conf. B), or 404 for a pool
 /// that does not exist; `None` for a path that names no such document (the API answers it).
 fn well_known(state: &mut state::State, path: &str) -> Option<RawResponse> {
@@ -550,6 +595,7 @@ fn well_known(state: &mut state::State, path: &str) -> Option<RawResponse> {
     })
 }
 
+/// An empty output structure.
 pub(crate) fn empty() -> Value {
     json!({})
 }

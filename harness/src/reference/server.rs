@@ -67,6 +67,50 @@ pub async fn spawn(reference: Arc<Reference>, addr: SocketAddr) -> std::io::Resu
     serve_on(tokio::net::TcpListener::bind(addr).await?, reference)
 }
 
+/// Serves `reference` over TLS on `addr` (`cognate serve --tls-cert --tls-key`).
+pub async fn spawn_tls(
+    reference: Arc<Reference>,
+    addr: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<ServerHandle> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new().fallback(serve).with_state(reference);
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let (tx, mut rx) = oneshot::channel::<()>();
+    // axum::serve takes plain TCP only: each connection is accepted, wrapped in TLS and handed to
+    // hyper here, with the same router as a service.
+    let join = tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    // A failed accept (too many open files) ends no other connection.
+                    Err(_) => continue,
+                },
+                _ = &mut rx => return Ok(()),
+            };
+            let acceptor = acceptor.clone();
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            tokio::spawn(async move {
+                // A client that fails the handshake (an untrusted certificate) just goes away.
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(ServerHandle {
+        addr,
+        shutdown: tx,
+        join,
+        runtime: None,
+    })
+}
+
 /// Serves on a bound listener, as a task of the current runtime.
 fn serve_on(
     listener: tokio::net::TcpListener,

@@ -27,6 +27,15 @@ impl Keys {
         )]))
     }
 
+    /// The test account and one more: credentials a caller resolved through the AWS chain
+    /// (`cognate serve --access-key`), so that the chain's output is checked end to end.
+    pub fn with_account(mut self, access_key: &str, secret_key: &str) -> Keys {
+        self.0
+            .get_or_insert_with(Vec::new)
+            .push((access_key.to_owned(), secret_key.to_owned()));
+        self
+    }
+
     /// Any well-formed header passes.
     pub fn form_only() -> Keys {
         Keys(None)

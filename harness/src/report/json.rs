@@ -26,6 +26,9 @@ pub struct ReportFile {
     pub summary: SummaryFile,
     /// Wall time of the whole run, if it got as far as [`Event::Done`].
     pub elapsed_ms: Option<u64>,
+    /// Throttled answers the client retried (`--retries`); absent when none was.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retried: u64,
     /// Sorted by operation, then case id.
     pub verdicts: Vec<Verdict>,
 }
@@ -51,6 +54,7 @@ impl ReportFile {
                 rows: s.rows(),
             },
             elapsed_ms: elapsed.map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
+            retried: 0,
             verdicts,
         }
     }
@@ -156,6 +160,10 @@ fn render(v: &Verdict, out: &mut Vec<u8>) {
     field(out, 3, "elapsed_ms", false);
     out.extend_from_slice(elapsed_ms.to_string().as_bytes());
     close(out, 2, b'}');
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Two spaces a level.
@@ -283,6 +291,7 @@ impl Sink for JsonReport {
             elapsed_ms: got
                 .elapsed
                 .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
+            retried: got.retried,
             verdicts: Vec::new(),
         };
         write_file_with(path, |out| {
@@ -339,6 +348,7 @@ mod tests {
     #[test]
     fn streamed_json_is_serde_jsons_pretty_form() {
         let run = RunInfo {
+            warnings: Vec::new(),
             harness_version: "0.1.0".into(),
             target: "reference".into(),
             target_version: None,

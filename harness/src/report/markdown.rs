@@ -96,6 +96,20 @@ pub fn markdown(summary: &Summary) -> String {
         let _ = write!(out, " in {:.2}s", e.as_secs_f64());
     }
     out.push_str(".\n\n");
+    for w in summary
+        .run()
+        .map(|r| r.warnings.as_slice())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(out, "> **Warning:** {}\n", md_text(w));
+    }
+    if summary.retried() > 0 {
+        let _ = writeln!(
+            out,
+            "{} throttled answer(s) were retried; each verdict judges the last answer.\n",
+            summary.retried()
+        );
+    }
 
     let mut result = Vec::new();
     if totals.fail > 0 {

@@ -6,7 +6,8 @@
 //! [`JunitReport`] (`junit.xml`), [`MarkdownReport`] (`report.md`) and [`SnapshotSink`]
 //! (regression snapshots, one file per operation, compared with a baseline). [`Reporter`] fans the
 //! stream out to several sinks and keeps a [`Summary`] whose [`Summary::exit_code`] is the run's
-//! result. [`conformance_markdown`] reads several runs' `report.json` into one comparison.
+//! result. [`conformance_markdown`] reads several runs' `report.json` into one comparison;
+//! [`diff_dirs`] compares two directories of snapshots case by case.
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
@@ -17,6 +18,7 @@
 
 mod compact;
 mod conformance;
+mod diff;
 mod json;
 mod junit;
 mod markdown;
@@ -36,6 +38,10 @@ use crate::check::Verdict;
 use spool::Spool;
 
 pub use conformance::{conformance_markdown, NamedReport};
+pub use diff::{
+    diff, diff_dirs, read_snapshots, CaseDiff, OperationDiff, Presence, RecordedAnswer,
+    SnapshotCase, SnapshotDiff, SnapshotFile,
+};
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
 pub use markdown::{markdown, MarkdownReport, MARKDOWN_FILE};
@@ -66,6 +72,10 @@ pub struct RunInfo {
     /// The operations the target lacks (their cases are skips), by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_implemented: Vec<String>,
+    /// What a reader must know before trusting the run: `--insecure` (the target's certificate
+    /// was not checked), a live target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What a file sink keeps of the event stream until it writes: the run, the verdicts (encoded,
@@ -78,6 +88,8 @@ pub(crate) struct Collected {
     /// The sum of the cases' times per operation.
     pub case_ms: BTreeMap<String, u64>,
     pub elapsed: Option<Duration>,
+    /// Throttled answers retried, as [`Event::Done`] says.
+    pub retried: u64,
     encoded: Vec<u8>,
 }
 
@@ -98,8 +110,9 @@ impl Collected {
                     }
                 }
             }
-            Event::Done { elapsed } => {
+            Event::Done { elapsed, retried } => {
                 self.elapsed = Some(*elapsed);
+                self.retried = *retried;
                 // Once, here, so that the reports only read: the sinks that share these
                 // verdicts finish side by side. An error is kept and reported by the reads.
                 let _ = self.verdicts.seal();
@@ -193,7 +206,12 @@ pub(crate) fn for_each_rendered(
 pub enum Event {
     Started(RunInfo),
     Finished(Verdict),
-    Done { elapsed: Duration },
+    /// The run's end: its wall time, and how many throttled answers were retried (the retries
+    /// are no verdicts; the answer kept is the last).
+    Done {
+        elapsed: Duration,
+        retried: u64,
+    },
 }
 
 /// An output of the report stage. `event` cannot fail; a sink keeps what it needs and reports
@@ -226,6 +244,8 @@ pub enum ReportError {
     Serialize { what: &'static str, message: String },
     #[error("{what} got no Started event, so it has no run to describe")]
     NotStarted { what: &'static str },
+    #[error("no snapshot files (*.snap) in {}", dir.display())]
+    NoSnapshots { dir: PathBuf },
 }
 
 /// Fans one event stream out to several sinks and keeps the run's [`Summary`].

@@ -171,7 +171,7 @@ pub fn render_snapshot(
 }
 
 /// The header (leading `#` lines) and the rest of a snapshot file.
-fn split(text: &str) -> (&str, &str) {
+pub(super) fn split(text: &str) -> (&str, &str) {
     let mut end = 0;
     for line in text.split_inclusive('\n') {
         if !line.starts_with('#') {
@@ -183,7 +183,7 @@ fn split(text: &str) -> (&str, &str) {
 }
 
 /// `key → value` of the header lines `# key  value` (the first line, the title, is skipped).
-fn header_fields(header: &str) -> BTreeMap<String, String> {
+pub(super) fn header_fields(header: &str) -> BTreeMap<String, String> {
     header
         .lines()
         .skip(1)
@@ -198,14 +198,18 @@ fn header_fields(header: &str) -> BTreeMap<String, String> {
 
 /// The case blocks of a snapshot body, by case id.
 fn blocks(body: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    block_list(body).into_iter().collect()
+}
+
+/// The case blocks of a snapshot body in file order, each with its id; a block is its lines
+/// without the blank ones.
+pub(super) fn block_list(body: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     let mut current: Option<(String, String)> = None;
     for line in body.split_inclusive('\n') {
         if let Some(rest) = line.strip_prefix('[') {
             if let Some((id, _)) = rest.split_once(']') {
-                if let Some((k, b)) = current.take() {
-                    out.insert(k, b);
-                }
+                out.extend(current.take());
                 current = Some((id.to_owned(), String::new()));
             }
         }
@@ -215,10 +219,16 @@ fn blocks(body: &str) -> BTreeMap<String, String> {
             }
         }
     }
-    if let Some((k, b)) = current {
-        out.insert(k, b);
-    }
+    out.extend(current);
     out
+}
+
+/// The value of the first `  key  value` line of a case block, as [`case_block`] writes it.
+pub(super) fn block_field<'a>(block: &'a str, key: &str) -> Option<&'a str> {
+    block.lines().find_map(|l| {
+        let (k, value) = l.strip_prefix("  ")?.split_once(' ')?;
+        (k == key).then_some(value.trim_start())
+    })
 }
 
 /// The first line of the block of `id`, for listing it: `0849e2e00360296e (valid: Username ...)`.

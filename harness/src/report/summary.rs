@@ -97,6 +97,7 @@ pub struct Summary {
     failures: Vec<Failure>,
     skipped: BTreeMap<String, usize>,
     elapsed: Option<Duration>,
+    retried: u64,
 }
 
 impl Summary {
@@ -154,6 +155,11 @@ impl Summary {
     /// How long the run took, once [`Event::Done`] was seen.
     pub fn elapsed(&self) -> Option<Duration> {
         self.elapsed
+    }
+
+    /// Throttled answers the client retried, once [`Event::Done`] was seen.
+    pub fn retried(&self) -> u64 {
+        self.retried
     }
 
     pub fn totals(&self) -> Counts {
@@ -243,7 +249,10 @@ impl Sink for Summary {
         match e {
             Event::Started(run) => self.run = Some(run.clone()),
             Event::Finished(v) => self.record(v),
-            Event::Done { elapsed } => self.elapsed = Some(*elapsed),
+            Event::Done { elapsed, retried } => {
+                self.elapsed = Some(*elapsed);
+                self.retried = *retried;
+            }
         }
     }
 }

@@ -53,6 +53,16 @@ fn render(summary: &Summary, max_failures: usize, result: bool, fail_on_skip: bo
         let _ = write!(out, " in {:.2}s", e.as_secs_f64());
     }
     out.push('\n');
+    for w in summary
+        .run()
+        .map(|r| r.warnings.as_slice())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(out, "WARNING: {}", clean(w));
+    }
+    if summary.retried() > 0 {
+        let _ = writeln!(out, "retried {} throttled answer(s)", summary.retried());
+    }
     let lacking = summary
         .run()
         .map_or(&[][..], |r| r.not_implemented.as_slice());

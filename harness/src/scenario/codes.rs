@@ -104,6 +104,54 @@ impl CodeSource for InProcess {
     }
 }
 
+/// A served reference (`cognate serve`), asked over HTTP at
+/// [`CODES_PATH`](crate::reference::CODES_PATH): the run finds it there when the target is a URL.
+pub struct ReferenceEndpoint(pub crate::replay::Client);
+
+impl ReferenceEndpoint {
+    /// Whether the target at the client's URL answers the codes endpoint as a served reference.
+    pub async fn detect(client: &crate::replay::Client) -> bool {
+        match client.get(crate::reference::CODES_PATH).await {
+            Ok(r) if r.status == 200 => serde_json::from_slice::<Value>(&r.body)
+                .ok()
+                .and_then(|v| v.get("codes").cloned())
+                .is_some(),
+            _ => false,
+        }
+    }
+}
+
+impl CodeSource for ReferenceEndpoint {
+    fn describe(&self) -> String {
+        format!("reference endpoint {}", crate::reference::CODES_PATH)
+    }
+
+    fn code<'a>(&'a self, ask: CodeRequest<'a>) -> BoxFuture<'a, Result<String, String>> {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let path = format!(
+            "{}/{}/{}/{}",
+            crate::reference::CODES_PATH,
+            utf8_percent_encode(ask.pool_id, NON_ALPHANUMERIC),
+            utf8_percent_encode(ask.username, NON_ALPHANUMERIC),
+            ask.kind.name()
+        );
+        async move {
+            let r = self.0.get(&path).await?;
+            let code = serde_json::from_slice::<Value>(&r.body)
+                .ok()
+                .and_then(|v| v.get("code").and_then(Value::as_str).map(str::to_owned));
+            match (r.status, code) {
+                (200, Some(code)) => Ok(code),
+                (status, _) => Err(format!(
+                    "the reference holds no outstanding code for {} ({status})",
+                    ask.username
+                )),
+            }
+        }
+        .boxed()
+    }
+}
+
 /// moto: the `x-moto-forgot-password-confirmation-code` header of the ForgotPassword answer,
 /// whole (`moto-confirmation-code:123456` is the code moto expects back).
 pub struct MotoHeader;

@@ -19,6 +19,7 @@ pub fn run_info() -> RunInfo {
         cases: 12,
         started: "2025-01-02T03:04:05Z".into(),
         not_implemented: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 
@@ -200,6 +201,7 @@ pub fn events(verdicts: Vec<Verdict>) -> Vec<Event> {
     e.extend(verdicts.into_iter().map(Event::Finished));
     e.push(Event::Done {
         elapsed: Duration::from_millis(10_234),
+        retried: 0,
     });
     e
 }

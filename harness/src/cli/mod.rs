@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use thiserror::Error;
 
+mod endpoint;
+
 use crate::exit::ExitCode;
 use crate::model::{import, Catalogue, Operation};
 use crate::netfuzz::{self, NetFuzzError};
@@ -31,7 +33,7 @@ pub struct Cli {
 const AFTER_HELP: &str = "Exit codes:
   0  every case passed (run --snapshot: no drift, even if cases fail)
   1  usage: the command line is wrong (also a non-loopback target without --allow-live, or
-     an https:// target, which this build cannot reach)
+     a live run not confirmed with --yes or on the terminal: then nothing is sent)
   2  bad input: schemas, expectations, a model, a report.json or a reproducer that cannot be
      read
   3  runtime: the target could not be reached or provisioned, a report or snapshot
@@ -41,6 +43,7 @@ const AFTER_HELP: &str = "Exit codes:
   5  drift: the answers differ from the snapshots (run --snapshot; also a missing baseline
      under --fail-on-skip or CI=true), or committed files differ from what the command
      produces (schemas import --check)
+130  interrupted (Ctrl-C): the run stopped; the pools it had created were deleted first
 
 With --snapshot DIR, the committed snapshots are the baseline: failing cases they record
 are known divergences, and only a difference from them (drift) fails the run.";
@@ -73,10 +76,22 @@ pub enum Command {
     /// Fuzz an endpoint's request parser with mutated requests; save findings as reproducers.
     #[command(after_help = FUZZ_AFTER_HELP)]
     Fuzz(FuzzArgs),
-    /// Run the embedded reference target on 127.0.0.1 until interrupted.
+    /// Run the embedded reference target on 127.0.0.1 until interrupted (over TLS with
+    /// --tls-cert and --tls-key).
     Serve(ServeArgs),
     /// Compare several runs' report.json in one Markdown document (docs/conformance.md).
     Conformance(ConformanceArgs),
+    /// Compare two snapshot directories case by case (an emulator against a recorded AWS
+    /// baseline): the differences as a Markdown table. Exit 0 when none, 5 when some.
+    Diff(DiffArgs),
+    /// Print the JSON skeleton of an operation's input (or --output), like the AWS CLI's
+    /// --generate-cli-skeleton.
+    Skeleton(endpoint::SkeletonArgs),
+    /// Validate an input against the operation's schema, then sign, send and print the answer.
+    Call(endpoint::CallArgs),
+    /// Find and delete the pools earlier runs left on a target (named cognate-..., at least
+    /// --older-than old).
+    Cleanup(endpoint::CleanupArgs),
     /// Work with the derived JSON Schemas.
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -108,18 +123,47 @@ pub struct Selection {
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// `reference` (the embedded target, started in-process), a profile of cognate.toml
-    /// (`moto`, `cognito-local`), or a URL such as http://127.0.0.1:5000.
+    /// (`moto`, `cognito-local`, `floci`, `localstack`), a URL such as http://127.0.0.1:5000 or
+    /// https://127.0.0.1:8443, or `aws` (the real service in --region: a live target).
     #[arg(long, default_value = "reference")]
     pub target: String,
     /// The profiles file (default: cognate.toml in the working directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Allow a target outside 127.0.0.0/8, ::1 and localhost (a live service).
+    /// Allow a target outside 127.0.0.0/8, ::1 and localhost (a live service): a plan is printed
+    /// and the run waits for --yes or a confirmation on the terminal.
     #[arg(long)]
     pub allow_live: bool,
-    /// Region for SigV4 signing of admin operations (default: the profile's, else us-east-1).
+    /// With --allow-live: send without asking (a non-terminal run without it sends nothing).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Region for SigV4 signing of admin operations (default: the AWS chain's for live targets,
+    /// else the profile's, else us-east-1).
     #[arg(long)]
     pub region: Option<String>,
+    /// A profile of the shared AWS config and credentials files: credentials come from the AWS
+    /// chain with it (also for a loopback target).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// Credentials from the standard AWS chain (environment, shared files, SSO, web identity,
+    /// container and instance metadata) for a loopback target too; live targets always use it,
+    /// loopback targets otherwise get the public test keys.
+    #[arg(long)]
+    pub aws_credentials: bool,
+    /// Trust the CA certificates of this PEM file (and only them) for an https:// target.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any certificate of an https:// target (encrypted, not authenticated); the run
+    /// says so loudly.
+    #[arg(long, conflicts_with = "ca_cert")]
+    pub insecure: bool,
+    /// Requests per second at most (default: 5 on a live target, else no limit).
+    #[arg(long, value_name = "N", value_parser = rate_arg)]
+    pub rate: Option<f64>,
+    /// Retries of a throttled answer (TooManyRequests, Throttling, LimitExceeded) after a
+    /// jittered backoff (default: 3 on a live target, else 0). Counted, never a verdict.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Requests in flight at once (default: the profile's `concurrency`, else 8).
     #[arg(long)]
     pub concurrency: Option<usize>,
@@ -278,6 +322,15 @@ pub struct FuzzArgs {
     pub update: bool,
 }
 
+/// `5`, `5/s` or `0.5/s`: requests per second, above zero.
+fn rate_arg(s: &str) -> Result<f64, String> {
+    let n = s.trim().trim_end_matches("/s");
+    match n.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("{s:?} is not a rate such as 5 or 5/s")),
+    }
+}
+
 fn duration_arg(s: &str) -> Result<Duration, String> {
     crate::netfuzz::parse_duration(s)
 }
@@ -287,6 +340,38 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 9229)]
     pub port: u16,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Accept SigV4 signatures of this access key too (beside the public test key), with the
+    /// secret key in COGNATE_SECRET_KEY: to check credentials the AWS chain resolves.
+    #[arg(long, value_name = "KEY", requires = "secret_key")]
+    pub access_key: Option<String>,
+    /// The secret of --access-key (from the environment, so that it is not in the process list).
+    #[arg(
+        long,
+        env = "COGNATE_SECRET_KEY",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub secret_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The first snapshot directory (for example fixtures/snapshots/aws, the baseline).
+    pub a: PathBuf,
+    /// The second snapshot directory (for example fixtures/snapshots/moto).
+    pub b: PathBuf,
+    /// The column names (default: the directories' names).
+    #[arg(long, value_name = "NAME", num_args = 2)]
+    pub names: Vec<String>,
+    /// The Markdown file to write; standard output when absent.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,6 +431,16 @@ pub enum CliError {
     NetFuzz(#[from] NetFuzzError),
     #[error("{path}: not a reproducer: {reason}")]
     Reproducer { path: String, reason: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {why}")]
+    Input { path: String, why: String },
+    #[error(transparent)]
+    Skeleton(#[from] crate::skeleton::SkeletonError),
+    #[error("live run not confirmed ({0}); nothing was sent")]
+    NotConfirmed(String),
+    #[error("--tls-cert/--tls-key: {0}")]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 impl CliError {
@@ -356,13 +451,20 @@ impl CliError {
             | CliError::Read { .. }
             | CliError::BadReport { .. }
             | CliError::Reproducer { .. }
+            | CliError::Input { .. }
+            | CliError::Tls(_)
             | CliError::NetFuzz(
                 NetFuzzError::NoOperations
                 | NetFuzzError::Baseline { .. }
                 | NetFuzzError::Read { .. },
             ) => ExitCode::BadInput,
             CliError::NetFuzz(NetFuzzError::Scheme(_) | NetFuzzError::BadUrl(_)) => ExitCode::Usage,
-            CliError::NoSuchCase { .. } | CliError::DuplicateReport(_) => ExitCode::Usage,
+            CliError::NoSuchCase { .. }
+            | CliError::DuplicateReport(_)
+            | CliError::Usage(_)
+            | CliError::Skeleton(crate::skeleton::SkeletonError::UnknownOperation { .. })
+            | CliError::NotConfirmed(_) => ExitCode::Usage,
+            CliError::Skeleton(_) => ExitCode::BadInput,
             CliError::Drift(..) => ExitCode::SnapshotDrift,
             CliError::Write { .. }
             | CliError::Report(_)
@@ -389,7 +491,9 @@ pub fn main() -> ExitCode {
     // answer is handed across threads, which costs more than checking it. The embedded target
     // they start runs on a thread of its own.
     let mut builder = match cli.command {
-        Command::Run(_) | Command::Replay(_) => tokio::runtime::Builder::new_current_thread(),
+        Command::Run(_) | Command::Replay(_) | Command::Call(_) | Command::Cleanup(_) => {
+            tokio::runtime::Builder::new_current_thread()
+        }
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
     let rt = match builder.enable_all().build() {
@@ -419,6 +523,10 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
         Command::Fuzz(a) => fuzz_cmd(a).await,
         Command::Serve(a) => serve(a).await,
         Command::Conformance(a) => conformance(a),
+        Command::Diff(a) => diff_cmd(a),
+        Command::Skeleton(a) => endpoint::skeleton_cmd(a),
+        Command::Call(a) => endpoint::call_cmd(a).await,
+        Command::Cleanup(a) => endpoint::cleanup_cmd(a).await,
         Command::Schemas(SchemasCommand::Import { model, out, check }) => {
             schemas_import(&model, &out, check)
         }
@@ -453,6 +561,14 @@ impl TargetArgs {
             timeout: Duration::from_millis(self.timeout_ms.max(1)),
             code_command: self.code_command.clone(),
             any_signature: false,
+            trust: crate::tls::Trust {
+                ca_cert: self.ca_cert.clone(),
+                insecure: self.insecure,
+            },
+            rate: self.rate,
+            retries: self.retries,
+            aws_profile: self.aws_profile.clone(),
+            aws_chain: self.aws_credentials,
         }
     }
 }
@@ -468,8 +584,33 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
         fail_on_skip: a.fail_on_skip,
         ci: std::env::var("CI").is_ok_and(|v| v == "true"),
     };
-    let result = session::run(&plan, &target, &options).await;
+    if target.live {
+        let (cases, _) = plan.cases()?;
+        if let Err(e) = endpoint::confirm_live(
+            &target,
+            &endpoint::run_plan_line(&plan, cases),
+            a.target.yes,
+        )
+        .await
+        {
+            target.stop().await;
+            return Err(e);
+        }
+    }
+    // Ctrl-C ends the run where it is; what it created is deleted all the same.
+    let result = tokio::select! {
+        r = session::run(&plan, &target, &options) => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    let sweep = target.sweep().await;
+    if !sweep.deleted.is_empty() || !sweep.left.is_empty() {
+        eprintln!("{}", sweep.render());
+    }
     target.stop().await;
+    let Some(result) = result else {
+        eprintln!("interrupted: the run stopped before its end; no report was written");
+        return Ok(ExitCode::Interrupted);
+    };
     let outcome = result?;
     if let Some(snapshot) = &outcome.snapshot {
         // In snapshot mode the result is drift or not (and skips under --fail-on-skip).
@@ -574,8 +715,8 @@ fn print_run(cat: &Catalogue, run: &scenario::StepRun) {
         Some(exchange) => {
             println!("request   POST {}", exchange.sent.url);
             for (k, v) in &exchange.sent.headers {
-                let v = if k == "authorization" {
-                    "<redacted>"
+                let v = if crate::redact::CREDENTIAL_HEADERS.contains(&k.as_str()) {
+                    crate::redact::REDACTED
                 } else {
                     v.as_str()
                 };
@@ -625,21 +766,69 @@ fn print_run(cat: &Catalogue, run: &scenario::StepRun) {
 }
 
 async fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
-    let r = Arc::new(Reference::new(Catalogue::embedded()));
-    let server = reference::spawn(r, ([127, 0, 0, 1], a.port).into())
-        .await
-        .map_err(CliError::Serve)?;
-    eprintln!(
-        "cognate reference target listening on http://{} (Ctrl-C stops it)\n\
+    let mut r = Reference::new(Catalogue::embedded());
+    if let (Some(ak), Some(sk)) = (&a.access_key, &a.secret_key) {
+        r = r.with_account(ak, sk);
+    }
+    let r = Arc::new(r);
+    let addr = ([127, 0, 0, 1], a.port).into();
+    let (server, scheme) = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = crate::tls::server_config(cert, key)?;
+            let s = reference::spawn_tls(r, addr, tls).await;
+            (s.map_err(CliError::Serve)?, "https")
+        }
+        _ => (
+            reference::spawn(r, addr).await.map_err(CliError::Serve)?,
+            "http",
+        ),
+    };
+    // One write, and none that can fail the server: whoever started it may have stopped
+    // reading its standard error.
+    let banner = format!(
+        "cognate reference target listening on {scheme}://{} (Ctrl-C stops it)\n\
          admin operations are SigV4-verified: sign them with access key {} and secret key {} \
-         (public test values), region us-east-1",
+         (public test values), region us-east-1{}",
         server.addr,
         crate::model::wire::TEST_ACCESS_KEY,
         crate::model::wire::TEST_SECRET_KEY,
+        a.access_key
+            .as_deref()
+            .map(|k| format!(", or with access key {}", crate::redact::key_tail(k)))
+            .unwrap_or_default(),
     );
+    {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{banner}");
+    }
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Ok(ExitCode::Pass)
+}
+
+fn diff_cmd(a: DiffArgs) -> Result<ExitCode, CliError> {
+    let d = crate::report::diff_dirs(&a.a, &a.b)?;
+    let name = |p: &Path, i: usize| {
+        a.names.get(i).cloned().unwrap_or_else(|| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+    };
+    let markdown = d.to_markdown(&name(&a.a, 0), &name(&a.b, 1));
+    match &a.out {
+        Some(path) => std::fs::write(path, &markdown).map_err(|source| CliError::Write {
+            path: path.display().to_string(),
+            source,
+        })?,
+        None => print!("{markdown}"),
+    }
+    Ok(if d.is_empty() {
+        ExitCode::Pass
+    } else {
+        ExitCode::SnapshotDrift
+    })
 }
 
 fn conformance(a: ConformanceArgs) -> Result<ExitCode, CliError> {
