@@ -428,8 +428,7 @@ impl Target {
                     spec.aws_profile.as_deref(),
                     spec.region
                         .as_deref()
-                        .or(profile.as_ref().map(|p| p.region.as_str()))
-                        .filter(|_| spec.region.is_some() || !live || profile.is_some()),
+                        .or(profile.as_ref().map(|p| p.region.as_str())),
                 )
                 .await?,
             )

@@ -671,7 +671,17 @@ async fn replay_cmd(a: ReplayArgs) -> Result<ExitCode, CliError> {
         seed: a.selection.seed,
     })?;
     let started = Target::start(&a.target.spec(), cat).await?;
+    if let Err(e) =
+        endpoint::confirm_live(&started, &format!("a replay of {case_id}"), a.target.yes).await
+    {
+        started.stop().await;
+        return Err(e);
+    }
     let result = session::replay(&plan, &started, &what).await;
+    let sweep = started.sweep().await;
+    if !sweep.deleted.is_empty() || !sweep.left.is_empty() {
+        eprintln!("{}", sweep.render());
+    }
     started.stop().await;
     let replayed = result?;
     if let Some(n) = &replayed.note {
