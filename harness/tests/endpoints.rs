@@ -244,43 +244,23 @@ fn a_profile_of_the_shared_files_signs_and_wrong_credentials_are_refused() {
     );
     let input = json!({"MaxResults": 5});
     let mut seen = Vec::new();
-    let o = call(
-        home.path(),
-        "ListUserPools",
-        &input,
-        &["--target", &served.url, "--profile", "ci"],
-    );
-    assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("UserPools"));
-    seen.push(text(&o));
-
-    let o = call(
-        home.path(),
-        "ListUserPools",
-        &input,
-        &["--target", &served.url, "--profile", "wrong"],
-    );
-    assert_eq!(code(&o), 4, "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("InvalidSignatureException"),
-        "{}",
-        text(&o)
-    );
-    seen.push(text(&o));
-    // A profile that does not exist is a clear error, not a request signed with nothing.
-    let o = call(
-        home.path(),
-        "ListUserPools",
-        &input,
-        &["--target", &served.url, "--profile", "nobody"],
-    );
-    assert_eq!(code(&o), 3, "{}", text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("no AWS credentials for profile \"nobody\""),
-        "{}",
-        text(&o)
-    );
-    seen.push(text(&o));
+    for (profile, exit, says) in [
+        ("ci", 0, "UserPools"),
+        // The same key with the wrong secret.
+        ("wrong", 4, "InvalidSignatureException"),
+        // A profile that does not exist is a clear error, not a request signed with nothing.
+        ("nobody", 3, "no AWS credentials for profile \"nobody\""),
+    ] {
+        let o = call(
+            home.path(),
+            "ListUserPools",
+            &input,
+            &["--target", &served.url, "--profile", profile],
+        );
+        assert_eq!(code(&o), exit, "{profile}: {}", text(&o));
+        assert!(text(&o).contains(says), "{profile}: {}", text(&o));
+        seen.push(text(&o));
+    }
     // Neither the secret nor the whole access key is ever printed.
     for all in seen {
         assert!(
