@@ -124,6 +124,7 @@ pub fn arbitrary_report(u: &mut Unstructured<'_>) -> Result<ReportFile> {
         cases: usize::arbitrary(u)?,
         started: string(u)?,
         not_implemented: Vec::new(),
+        warnings: Vec::new(),
     };
     let n = u.int_in_range(0..=4u8)?;
     let verdicts = (0..n)
