@@ -604,16 +604,7 @@ fn every_skeleton_round_trips_through_call() {
         let o = output(c, None);
         assert_eq!(code(&o), 0, "{name}: {}", text(&o));
         let skeleton: Value = serde_json::from_slice(&o.stdout).unwrap();
-        let mut c = cognate(home.path());
-        c.args([
-            "call",
-            name,
-            "--cli-input-json",
-            "-",
-            "--target",
-            &served.url,
-        ]);
-        let o = output(c, Some(&skeleton.to_string()));
+        let o = call(home.path(), name, &skeleton, &["--target", &served.url]);
         let err = String::from_utf8_lossy(&o.stderr);
         // Every member of the skeleton is one the operation has: at most its placeholders break
         // a constraint (an empty name, a zero limit), and then nothing is sent.
@@ -625,16 +616,7 @@ fn every_skeleton_round_trips_through_call() {
         // skeleton goes out, and the answer comes back as JSON or as the error it is.
         let required = &cat.operations[name].input_schema;
         let filled = fill_required(&skeleton, required);
-        let mut c = cognate(home.path());
-        c.args([
-            "call",
-            name,
-            "--cli-input-json",
-            "-",
-            "--target",
-            &served.url,
-        ]);
-        let o = output(c, Some(&filled.to_string()));
+        let o = call(home.path(), name, &filled, &["--target", &served.url]);
         match code(&o) {
             0 | 4 => sent += 1,
             2 => assert!(
