@@ -125,6 +125,7 @@ pub fn arbitrary_report(u: &mut Unstructured<'_>) -> Result<ReportFile> {
         started: string(u)?,
         not_implemented: Vec::new(),
         warnings: Vec::new(),
+        partition: None,
     };
     let n = u.int_in_range(0..=4u8)?;
     let verdicts = (0..n)

@@ -34,6 +34,7 @@ fn events() -> Vec<Event> {
         started: "2025-01-01T00:00:00Z".into(),
         not_implemented: Vec::new(),
         warnings: Vec::new(),
+        partition: None,
     })];
     events.extend(
         cases
@@ -44,6 +45,7 @@ fn events() -> Vec<Event> {
     events.push(Event::Done {
         elapsed: Duration::from_secs(1),
         retried: 0,
+        incomplete: None,
     });
     events
 }

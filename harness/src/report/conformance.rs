@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use super::markdown::{md_code, md_text, shorten};
 use super::summary::reason_of;
-use super::{group_rank, one_line, Counts, ReportFile, Summary};
+use super::{group_rank, one_line, Counts, ReportFile, RunInfo, Summary};
 use crate::check::{CheckName, CheckOutcome, Status, Verdict};
 
 /// Longest reason shown per divergence, in characters.
@@ -54,17 +54,20 @@ fn observed(v: &Verdict) -> String {
     }
 }
 
+/// The `i` of a property case's label (`property #i: ...`).
+pub(crate) fn property_index(label: &str) -> Option<usize> {
+    let rest = label.strip_prefix("property #")?;
+    let (n, _) = rest.split_once(':')?;
+    n.parse::<usize>().ok()
+}
+
 /// The `--cases` a replay needs: one more than the highest `property #i` of the run, or `None`
 /// when the run had no property cases.
 fn property_cases(report: &ReportFile) -> Option<usize> {
     report
         .verdicts
         .iter()
-        .filter_map(|v| {
-            let rest = v.label.strip_prefix("property #")?;
-            let (n, _) = rest.split_once(':')?;
-            n.parse::<usize>().ok()
-        })
+        .filter_map(|v| property_index(&v.label))
         .max()
         .map(|i| i + 1)
 }
@@ -83,20 +86,22 @@ fn shell_word(s: &str) -> String {
 
 /// The command line that re-sends `v` alone against the report's target.
 fn replay_line(report: &ReportFile, v: &Verdict) -> String {
+    replay_command(&report.run, property_cases(report), v)
+}
+
+/// [`replay_line`] for a run whose verdicts are not at hand, given the `--cases` it needs (see
+/// [`property_index`]).
+pub(crate) fn replay_command(run: &RunInfo, cases: Option<usize>, v: &Verdict) -> String {
     let mut line = format!(
         "cognate replay {} --seed {} --operation {}",
         shell_word(&v.case_id),
-        report.run.seed,
+        run.seed,
         shell_word(&v.operation)
     );
-    if let Some(n) = property_cases(report) {
+    if let Some(n) = cases {
         let _ = write!(line, " --cases {n}");
     }
-    let _ = write!(
-        line,
-        " --target {}",
-        shell_word(&one_line(&report.run.target))
-    );
+    let _ = write!(line, " --target {}", shell_word(&one_line(&run.target)));
     line
 }
 

@@ -29,6 +29,11 @@ pub struct ReportFile {
     /// Throttled answers the client retried (`--retries`); absent when none was.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub retried: u64,
+    /// Why the run stopped before every planned case was judged (a signal, `--deadline`);
+    /// absent for a complete run. `run.cases` is what was planned, `summary.totals` what was
+    /// judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     /// Sorted by operation, then case id.
     pub verdicts: Vec<Verdict>,
 }
@@ -55,6 +60,7 @@ impl ReportFile {
             },
             elapsed_ms: elapsed.map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
             retried: 0,
+            incomplete: None,
             verdicts,
         }
     }
@@ -292,6 +298,7 @@ impl Sink for JsonReport {
                 .elapsed
                 .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
             retried: got.retried,
+            incomplete: got.incomplete.clone(),
             verdicts: Vec::new(),
         };
         write_file_with(path, |out| {
@@ -349,6 +356,7 @@ mod tests {
     fn streamed_json_is_serde_jsons_pretty_form() {
         let run = RunInfo {
             warnings: Vec::new(),
+            partition: None,
             harness_version: "0.1.0".into(),
             target: "reference".into(),
             target_version: None,

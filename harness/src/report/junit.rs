@@ -183,11 +183,18 @@ fn start_suite<W: std::io::Write>(
     ]);
     w.write_event(XmlEvent::Start(tag))?;
     w.write_event(XmlEvent::Start(BytesStart::new("properties")))?;
+    let incomplete = t
+        .summary
+        .incomplete_line()
+        .map(|l| ("incomplete", clean(&l)));
     for (name, value) in [
         ("target", clean(&t.run.target)),
         ("seed", t.run.seed.to_string()),
         ("harness_version", clean(&t.run.harness_version)),
-    ] {
+    ]
+    .into_iter()
+    .chain(incomplete)
+    {
         let mut p = BytesStart::new("property");
         p.extend_attributes([("name", name), ("value", value.as_str())]);
         w.write_event(XmlEvent::Empty(p))?;

@@ -103,6 +103,9 @@ pub fn markdown(summary: &Summary) -> String {
     {
         let _ = writeln!(out, "> **Warning:** {}\n", md_text(w));
     }
+    if let Some(line) = summary.incomplete_line() {
+        let _ = writeln!(out, "> **Incomplete:** {}\n", md_text(&line));
+    }
     if summary.retried() > 0 {
         let _ = writeln!(
             out,

@@ -3,11 +3,13 @@
 //! A run emits [`Event::Started`] once, [`Event::Finished`] per verdict (in any order: replay is
 //! concurrent), then [`Event::Done`]. Each output is a [`Sink`]: [`Terminal`] (progress bar and
 //! summary table), [`JsonReport`] (`report.json`, schema in `docs/report.schema.json`),
-//! [`JunitReport`] (`junit.xml`), [`MarkdownReport`] (`report.md`) and [`SnapshotSink`]
+//! [`JunitReport`] (`junit.xml`), [`MarkdownReport`] (`report.md`), [`HtmlReport`] (`report.html`,
+//! a self-contained page to read in a browser) and [`SnapshotSink`]
 //! (regression snapshots, one file per operation, compared with a baseline). [`Reporter`] fans the
 //! stream out to several sinks and keeps a [`Summary`] whose [`Summary::exit_code`] is the run's
 //! result. [`conformance_markdown`] reads several runs' `report.json` into one comparison;
-//! [`diff_dirs`] compares two directories of snapshots case by case.
+//! [`diff_dirs`] compares two directories of snapshots case by case; [`merge`] joins the
+//! `report.json` of a run's CI shards into one run.
 //!
 //! Everything here is pure but for the files written in [`Sink::finish`] and the terminal output.
 //! File outputs sort verdicts by operation then case id, so the same run gives the same files.
@@ -19,9 +21,11 @@
 mod compact;
 mod conformance;
 mod diff;
+mod html;
 mod json;
 mod junit;
 mod markdown;
+mod merge;
 mod normalise;
 mod snapshot;
 mod spool;
@@ -42,9 +46,11 @@ pub use diff::{
     diff, diff_dirs, read_snapshots, CaseDiff, OperationDiff, Presence, RecordedAnswer,
     SnapshotCase, SnapshotDiff, SnapshotFile,
 };
+pub use html::{html, HtmlReport, HTML_FILE};
 pub use json::{JsonReport, ReportFile, SummaryFile, FORMAT, JSON_FILE};
 pub use junit::{junit_xml, JunitReport, JUNIT_FILE};
 pub use markdown::{markdown, MarkdownReport, MARKDOWN_FILE};
+pub use merge::{merge, MergeError, Merged};
 pub use normalise::{Normaliser, VALUE_TOKEN};
 pub use snapshot::{
     case_block, render_snapshot, snapshot_diff, Change, Changes, FileOutcome, SnapshotHandle,
@@ -76,6 +82,10 @@ pub struct RunInfo {
     /// was not checked), a live target.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The CI shard this run was (`hash:2/4`), as `--partition` gave it; `cognate merge` checks
+    /// that every shard is there once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
 }
 
 /// What a file sink keeps of the event stream until it writes: the run, the verdicts (encoded,
@@ -90,6 +100,8 @@ pub(crate) struct Collected {
     pub elapsed: Option<Duration>,
     /// Throttled answers retried, as [`Event::Done`] says.
     pub retried: u64,
+    /// Why the run stopped early, as [`Event::Done`] says.
+    pub incomplete: Option<String>,
     encoded: Vec<u8>,
 }
 
@@ -110,9 +122,14 @@ impl Collected {
                     }
                 }
             }
-            Event::Done { elapsed, retried } => {
+            Event::Done {
+                elapsed,
+                retried,
+                incomplete,
+            } => {
                 self.elapsed = Some(*elapsed);
                 self.retried = *retried;
+                self.incomplete = incomplete.clone();
                 // Once, here, so that the reports only read: the sinks that share these
                 // verdicts finish side by side. An error is kept and reported by the reads.
                 let _ = self.verdicts.seal();
@@ -206,11 +223,13 @@ pub(crate) fn for_each_rendered(
 pub enum Event {
     Started(RunInfo),
     Finished(Verdict),
-    /// The run's end: its wall time, and how many throttled answers were retried (the retries
-    /// are no verdicts; the answer kept is the last).
+    /// The run's end: its wall time, how many throttled answers were retried (the retries are
+    /// no verdicts; the answer kept is the last), and why it stopped before every planned case
+    /// was judged, if it did (a signal, `--deadline`).
     Done {
         elapsed: Duration,
         retried: u64,
+        incomplete: Option<String>,
     },
 }
 

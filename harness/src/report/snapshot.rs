@@ -587,6 +587,8 @@ pub struct SnapshotSink {
     operations: BTreeMap<String, OperationRecords>,
     handle: SnapshotHandle,
     finished: bool,
+    /// The run stopped early ([`Event::Done`] said why).
+    incomplete: bool,
     strict: bool,
 }
 
@@ -600,6 +602,7 @@ impl SnapshotSink {
             operations: BTreeMap::new(),
             handle: SnapshotHandle::default(),
             finished: false,
+            incomplete: false,
             strict: false,
         }
     }
@@ -672,13 +675,15 @@ impl Sink for SnapshotSink {
                 op.blocks
                     .push((v.case_id.clone(), case_block(v, &self.normaliser)));
             }
-            Event::Done { .. } => {}
+            Event::Done { incomplete, .. } => self.incomplete = incomplete.is_some(),
         }
     }
 
-    /// Compares or writes every operation's file once; a second call does nothing.
+    /// Compares or writes every operation's file once; a second call does nothing. A run that
+    /// stopped early neither compares nor writes: its missing cases are no drift, and no
+    /// baseline.
     fn finish(&mut self) -> Result<(), ReportError> {
-        if self.finished {
+        if self.finished || self.incomplete {
             return Ok(());
         }
         let run = self

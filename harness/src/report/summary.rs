@@ -98,6 +98,7 @@ pub struct Summary {
     skipped: BTreeMap<String, usize>,
     elapsed: Option<Duration>,
     retried: u64,
+    incomplete: Option<String>,
 }
 
 impl Summary {
@@ -160,6 +161,23 @@ impl Summary {
     /// Throttled answers the client retried, once [`Event::Done`] was seen.
     pub fn retried(&self) -> u64 {
         self.retried
+    }
+
+    /// Why the run stopped before every planned case was judged (a signal, `--deadline`), once
+    /// [`Event::Done`] said so; `None` for a complete run.
+    pub fn incomplete(&self) -> Option<&str> {
+        self.incomplete.as_deref()
+    }
+
+    /// The line every report shows for an incomplete run: why, and how many of the planned cases
+    /// were judged.
+    pub fn incomplete_line(&self) -> Option<String> {
+        let why = self.incomplete()?;
+        let planned = self.run().map_or(0, |r| r.cases);
+        Some(format!(
+            "incomplete: {why}: {} of {planned} planned cases judged",
+            self.totals.total()
+        ))
     }
 
     pub fn totals(&self) -> Counts {
@@ -226,7 +244,8 @@ impl Summary {
         &self.skipped
     }
 
-    /// 4 if any case failed, else 3 if any case could not be judged, else 0. A failure dominates
+    /// 4 if any case failed, else 3 if any case could not be judged (or the run stopped early),
+    /// else 0. A failure dominates
     /// an error: it is a finding about the target, an error only a gap in the run.
     pub fn exit_code(&self) -> ExitCode {
         self.exit_code_with(false)
@@ -236,7 +255,8 @@ impl Summary {
     pub fn exit_code_with(&self, fail_on_skip: bool) -> ExitCode {
         if self.totals.fail > 0 || (fail_on_skip && self.totals.skip > 0) {
             ExitCode::ContractFailure
-        } else if self.totals.error > 0 {
+        } else if self.totals.error > 0 || self.incomplete.is_some() {
+            // Cases left unjudged are a gap in the run, as an error is.
             ExitCode::Runtime
         } else {
             ExitCode::Pass
@@ -249,9 +269,14 @@ impl Sink for Summary {
         match e {
             Event::Started(run) => self.run = Some(run.clone()),
             Event::Finished(v) => self.record(v),
-            Event::Done { elapsed, retried } => {
+            Event::Done {
+                elapsed,
+                retried,
+                incomplete,
+            } => {
                 self.elapsed = Some(*elapsed);
                 self.retried = *retried;
+                self.incomplete = incomplete.clone();
             }
         }
     }

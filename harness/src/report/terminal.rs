@@ -60,6 +60,9 @@ fn render(summary: &Summary, max_failures: usize, result: bool, fail_on_skip: bo
     {
         let _ = writeln!(out, "WARNING: {}", clean(w));
     }
+    if let Some(line) = summary.incomplete_line() {
+        let _ = writeln!(out, "INCOMPLETE: {}", clean(&line));
+    }
     if summary.retried() > 0 {
         let _ = writeln!(out, "retried {} throttled answer(s)", summary.retried());
     }

@@ -20,6 +20,7 @@ pub fn run_info() -> RunInfo {
         started: "2025-01-02T03:04:05Z".into(),
         not_implemented: Vec::new(),
         warnings: Vec::new(),
+        partition: None,
     }
 }
 
@@ -202,6 +203,7 @@ pub fn events(verdicts: Vec<Verdict>) -> Vec<Event> {
     e.push(Event::Done {
         elapsed: Duration::from_millis(10_234),
         retried: 0,
+        incomplete: None,
     });
     e
 }
