@@ -9,7 +9,7 @@
 //! | 3 | `Runtime` | the run could not judge some cases (target unreachable, timeouts) and none failed |
 //! | 4 | `ContractFailure` | at least one case broke the contract (or, with `--fail-on-skip`, was skipped) |
 //! | 5 | `SnapshotDrift` | the target's answers differ from the committed snapshots |
-//! | 130 | `Interrupted` | Ctrl-C (SIGINT): the run stopped, its resources were deleted |
+//! | 130 | `Interrupted` | SIGINT or SIGTERM: the run stopped, wrote its reports marked incomplete, deleted its resources |
 //!
 //! A contract failure outranks a runtime error: a run with both ends with 4, because a failure is
 //! a finding about the target while an error only says some cases went unjudged.
@@ -32,7 +32,8 @@ pub enum ExitCode {
     ContractFailure = 4,
     /// 5: the target's answers differ from the committed snapshots.
     SnapshotDrift = 5,
-    /// 130 (128 + SIGINT, as shells report it): interrupted; what the run created was deleted.
+    /// 130 (128 + SIGINT, as shells report it): interrupted by SIGINT or SIGTERM; the reports
+    /// were written, marked incomplete, and what the run created was deleted.
     Interrupted = 130,
 }
 
@@ -44,7 +45,7 @@ Exit codes:
   3  runtime           some cases could not be judged (target unreachable, timeout), none failed
   4  contract failure  at least one case broke the contract
   5  snapshot drift    the target's answers differ from the committed snapshots
-  130  interrupted     Ctrl-C: the run stopped after deleting what it had created
+  130  interrupted     SIGINT or SIGTERM: reports written (incomplete), what the run created deleted
 ";
 
 impl ExitCode {

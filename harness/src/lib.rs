@@ -18,6 +18,7 @@ pub mod generate;
 pub mod issuer;
 pub mod model;
 pub mod netfuzz;
+pub mod partition;
 pub mod placeholder;
 pub mod redact;
 pub mod reference;

@@ -53,9 +53,29 @@ pub enum TransportError {
     Timeout(u64),
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The answer was longer than the cap (`--max-response-bytes`): `declared` when its
+    /// `Content-Length` said so before a byte of it was read. The connection was closed.
+    #[error(
+        "answer larger than --max-response-bytes ({limit} bytes): {}; the connection was closed",
+        match declared {
+            Some(n) => format!("Content-Length {n}"),
+            None => format!("more than {limit} bytes came"),
+        }
+    )]
+    TooLarge { limit: u64, declared: Option<u64> },
+    /// The run stopped (a signal, `--deadline`) before the request went out.
+    #[error("{}", NOT_SENT)]
+    NotSent,
     #[error("{0}")]
     Other(String),
 }
+
+/// The reason of a request the run stopped before sending: the session keeps no verdict of it.
+pub const NOT_SENT: &str = "not sent: the run was stopping";
+
+/// The default cap on an answer's body (`--max-response-bytes`): Cognito's answers are a few
+/// kilobytes, and a target that streams without end must not take the harness's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1 << 20;
 
 /// One case's request and what happened to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +108,8 @@ pub struct Transport {
     /// Times a throttled answer (`TooManyRequestsException`, `ThrottlingException`,
     /// `LimitExceededException`) is retried, after a jittered backoff, before it is kept.
     pub retries: u32,
+    /// The longest answer body read ([`DEFAULT_MAX_RESPONSE_BYTES`] when `None`).
+    pub max_response_bytes: Option<u64>,
 }
 
 /// The answers retried as throttling: the service asking the client to slow down.
@@ -155,6 +177,7 @@ pub struct Client {
     idle: Arc<Mutex<Vec<Conn>>>,
     config: Config,
     retries: u32,
+    max_body: u64,
     shared: Arc<Shared>,
 }
 
@@ -182,6 +205,8 @@ struct Shared {
     /// User pools created through this client and not deleted through it since, in creation
     /// order: what a sweep deletes when a run ends early (an error, Ctrl-C).
     pools: Mutex<Vec<String>>,
+    /// Set while the run stops: nothing more goes out until [`Client::resume`].
+    halted: std::sync::atomic::AtomicBool,
 }
 
 /// One HTTP/1.1 keep-alive connection, as hyper's connection-level API gives it. The harness
@@ -252,6 +277,9 @@ impl Client {
             idle: Arc::new(Mutex::new(Vec::new())),
             config,
             retries: transport.retries,
+            max_body: transport
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             shared: Arc::new(Shared {
                 pace,
                 ..Shared::default()
@@ -264,6 +292,27 @@ impl Client {
         self.shared
             .retried
             .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops sending: from now on this client and its clones send nothing (each send answers
+    /// [`TransportError::NotSent`], and [`Client::run`] takes no further case) until
+    /// [`Client::resume`]. Requests already out finish.
+    pub fn halt(&self) {
+        self.shared
+            .halted
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Sends again after [`Client::halt`]: the clean-up of a stopped run.
+    pub fn resume(&self) {
+        self.shared
+            .halted
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`Client::halt`] holds.
+    pub fn halted(&self) -> bool {
+        self.shared.halted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The user pools this client (or a clone) created and has not deleted, oldest first.
@@ -369,6 +418,14 @@ impl Client {
         fill: &dyn Fill,
     ) -> Exchange {
         let (sent, signed) = self.wire(request, fill);
+        if self.halted() {
+            return Exchange {
+                case_id: case_id.to_owned(),
+                sent,
+                result: Err(TransportError::NotSent),
+                elapsed: Duration::ZERO,
+            };
+        }
         if let Err(e) = signed {
             return Exchange {
                 case_id: case_id.to_owned(),
@@ -461,7 +518,7 @@ impl Client {
         stream.set_nodelay(true).map_err(connect)?;
         let handshake_error = |e: hyper::Error| TransportError::Connect(root_cause(&e));
         let Some(TlsClient { connector, name }) = &self.tls else {
-            let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            let (sender, connection) = handshake(TokioIo::new(stream))
                 .await
                 .map_err(handshake_error)?;
             tokio::spawn(async move {
@@ -474,7 +531,7 @@ impl Client {
             .connect(name.clone(), stream)
             .await
             .map_err(|e| TransportError::Connect(format!("TLS: {}", root_cause(&e))))?;
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+        let (sender, connection) = handshake(TokioIo::new(stream))
             .await
             .map_err(handshake_error)?;
         tokio::spawn(async move {
@@ -515,18 +572,57 @@ impl Client {
             };
             let (parts, body) = resp.into_parts();
             let headers = header_pairs(&parts.headers);
-            let body = body
-                .collect()
-                .await
-                .map_err(|e| TransportError::Other(root_cause(&e)))?
-                .to_bytes();
+            // An early return drops `sender` and the body: the connection is closed, and
+            // nothing more of an answer over the cap is read.
+            let body = self.read_body(&parts.headers, body).await?;
             *conn = Some(sender);
             return Ok(Response {
                 status: parts.status.as_u16(),
                 headers,
-                body: body.to_vec(),
+                body,
             });
         }
+    }
+
+    /// An answer's body, up to the cap: a `Content-Length` over it is refused before a byte is
+    /// read, and a body that grows past it (chunked, or longer than it said) is cut off there.
+    async fn read_body(
+        &self,
+        headers: &http::HeaderMap,
+        mut body: hyper::body::Incoming,
+    ) -> Result<Vec<u8>, TransportError> {
+        let limit = self.max_body;
+        let declared = headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let Some(n) = declared.filter(|n| *n > limit) {
+            return Err(TransportError::TooLarge {
+                limit,
+                declared: Some(n),
+            });
+        }
+        // The frames are kept as they come and joined once at the end: a body cut off at the
+        // cap was never copied, and one under it is copied once.
+        let mut frames = Vec::new();
+        let mut len = 0u64;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| TransportError::Other(root_cause(&e)))?;
+            if let Ok(data) = frame.into_data() {
+                len += data.len() as u64;
+                if len > limit {
+                    return Err(TransportError::TooLarge {
+                        limit,
+                        declared: None,
+                    });
+                }
+                frames.push(data);
+            }
+        }
+        Ok(match frames.len() {
+            1 => frames.swap_remove(0).into(),
+            _ => frames.concat(),
+        })
     }
 
     /// What [`Client::send`] puts on the wire for `request`: placeholders filled, `X-Amz-Target`
@@ -631,6 +727,10 @@ impl Client {
         let lane = || async {
             let mut conn = self.checkout();
             loop {
+                // A stopping run takes no further case: what is left stays unsent.
+                if self.halted() {
+                    break;
+                }
                 let Some(c) = cases.borrow_mut().next() else {
                     break;
                 };
@@ -645,6 +745,19 @@ impl Client {
             .collect();
         while lanes.next().await.is_some() {}
     }
+}
+
+/// The HTTP/1.1 handshake on a new connection. Its read buffer is capped at 64 KiB instead of
+/// hyper's ~400 KiB: Cognito's answers are a few kilobytes, and a target that streams without
+/// end would otherwise hold that much per connection on top of the answer being read.
+async fn handshake<T>(io: T) -> hyper::Result<(Conn, http1::Connection<T, Full<Bytes>>)>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    http1::Builder::new()
+        .max_buf_size(64 << 10)
+        .handshake(io)
+        .await
 }
 
 /// Whether an answer is the service asking the client to slow down ([`THROTTLING`]).

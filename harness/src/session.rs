@@ -22,11 +22,11 @@ use crate::model::{Auth, Catalogue, ModelError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
-    Event, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter, RunInfo,
-    SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
+    Event, HtmlReport, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter,
+    RunInfo, SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
 };
 use crate::scenario::lifecycle::LifeCycle;
-use crate::scenario::sequence::{find as find_sequence, planned, run_all, End, Family, Recovery};
+use crate::scenario::sequence::{find as find_sequence, run_all, End, Family, Recovery};
 use crate::scenario::sessions::Sessions;
 use crate::scenario::{self, codes, CleanupLog, CodeSource, Scenario, StepRun};
 use crate::target::{self, Fixture, Provisioner, TargetError};
@@ -98,6 +98,8 @@ pub struct Selection {
     pub no_scenarios: bool,
     /// Property-based sequences (0 leaves them out).
     pub sequences: usize,
+    /// The CI shard to run (`--partition hash:K/N`); `None`: everything.
+    pub partition: Option<crate::partition::Partition>,
 }
 
 /// A selection made ready: the catalogue, the packs, the operations whose stateless cases run,
@@ -115,6 +117,8 @@ pub struct Plan {
     /// Sign-in session sequences.
     pub sessions: scenario::sequence::Config,
     pub opts: Options,
+    /// The CI shard this run is.
+    pub partition: Option<crate::partition::Partition>,
 }
 
 impl Plan {
@@ -150,40 +154,51 @@ impl Plan {
         let scenarios = all_scenarios
             .into_iter()
             .filter(|s| s.steps.iter().all(|st| selected(&st.operation)))
+            .filter(|s| sel.partition.is_none_or(|p| p.keeps(&s.name)))
             .collect();
         let sequences_on = |ops: &[&str]| !sel.no_scenarios && ops.iter().all(|op| selected(op));
         let count = |ops: &[&str]| if sequences_on(ops) { sel.sequences } else { 0 };
+        let sequences = |ops: &[&str]| scenario::sequence::Config {
+            partition: sel.partition,
+            ..scenario::sequence::Config::new(count(ops), sel.seed)
+        };
         Ok(Plan {
             catalogue,
             contract,
             operations,
             scenarios,
-            sequences: scenario::sequence::Config::new(count(Recovery::OPERATIONS), sel.seed),
-            life_cycles: scenario::sequence::Config::new(count(LifeCycle::OPERATIONS), sel.seed),
-            sessions: scenario::sequence::Config::new(count(Sessions::OPERATIONS), sel.seed),
+            sequences: sequences(Recovery::OPERATIONS),
+            life_cycles: sequences(LifeCycle::OPERATIONS),
+            sessions: sequences(Sessions::OPERATIONS),
             opts: Options {
                 seed: sel.seed,
                 extra: sel.extra,
             },
+            partition: sel.partition,
         })
     }
 
     /// How many stateless cases are planned, and the cases in generation order, built as taken.
+    /// With a partition, only the shard's cases, counted by generating them once more (cheap
+    /// beside sending them).
     pub fn cases(&self) -> Result<(usize, impl Iterator<Item = Case> + '_), RunError> {
-        Ok(generate::stream(
-            self.catalogue,
-            &self.contract,
-            &self.operations,
-            self.opts,
-        )?)
+        let stream =
+            || generate::stream(self.catalogue, &self.contract, &self.operations, self.opts);
+        let (mut planned, cases) = stream()?;
+        let part = self.partition;
+        let kept = move |c: &Case| part.is_none_or(|p| p.keeps(&c.id));
+        if part.is_some() {
+            planned = stream()?.1.filter(|c| kept(c)).count();
+        }
+        Ok((planned, cases.filter(move |c| kept(c))))
     }
 
     /// How many stateful verdicts are planned (a shrunk sequence reports fewer).
     pub fn planned_stateful(&self) -> usize {
         self.scenarios.iter().map(|s| s.steps.len()).sum::<usize>()
-            + planned::<Recovery>(self.sequences.seed, self.sequences.count)
-            + planned::<LifeCycle>(self.life_cycles.seed, self.life_cycles.count)
-            + planned::<Sessions>(self.sessions.seed, self.sessions.count)
+            + self.sequences.planned::<Recovery>()
+            + self.life_cycles.planned::<LifeCycle>()
+            + self.sessions.planned::<Sessions>()
     }
 
     /// Every operation the run sends to: the stateless ones, the scenarios' and the sequences'.
@@ -312,6 +327,8 @@ pub struct TargetSpec {
     pub aws_profile: Option<String>,
     /// Credentials from the AWS chain even for a loopback target (live targets always use it).
     pub aws_chain: bool,
+    /// The longest answer body read; `None`: [`replay::DEFAULT_MAX_RESPONSE_BYTES`].
+    pub max_response_bytes: Option<u64>,
 }
 
 /// Requests in flight at once when neither the command line nor the profile says.
@@ -340,6 +357,7 @@ impl Default for TargetSpec {
             retries: None,
             aws_profile: None,
             aws_chain: false,
+            max_response_bytes: None,
         }
     }
 }
@@ -461,6 +479,7 @@ impl Target {
             trust: spec.trust.clone(),
             rate: spec.rate.or(live.then_some(LIVE_RATE)),
             retries: spec.retries.unwrap_or(if live { LIVE_RETRIES } else { 0 }),
+            max_response_bytes: spec.max_response_bytes,
         };
         let config = replay::Config {
             concurrency,
@@ -555,6 +574,8 @@ impl Target {
     /// Deletes every pool the run created and has not deleted yet: the last step on every
     /// way out of a run (an error, Ctrl-C), after the run's own clean-up.
     pub async fn sweep(&self) -> target::Sweep {
+        // A run stopped while provisioning left its client halted; the sweep must go out.
+        self.client.resume();
         let pools = self.client.created_pools();
         target::sweep(&self.client, &pools, &self.region).await
     }
@@ -694,6 +715,111 @@ pub struct RunOptions {
     pub fail_on_skip: bool,
     /// Running in CI (`CI=true`): a missing snapshot baseline fails, as with `fail_on_skip`.
     pub ci: bool,
+    /// The run stops sending when this much time has passed since its first case, and its
+    /// reports say it is incomplete.
+    pub deadline: Option<Duration>,
+    /// Stops the run from outside (a signal's handler); the run makes its own when `None`.
+    pub stopper: Option<Stopper>,
+}
+
+/// Time the requests already out get to finish once a run is told to stop.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// Tells a running [`run`] to stop sending: what was judged is reported, marked incomplete,
+/// and what the run created is deleted. Clones share the state; the first reason given stays.
+#[derive(Debug, Clone)]
+pub struct Stopper {
+    state: Arc<tokio::sync::watch::Sender<Option<(String, bool)>>>,
+}
+
+impl Default for Stopper {
+    fn default() -> Self {
+        Stopper {
+            state: Arc::new(tokio::sync::watch::Sender::new(None)),
+        }
+    }
+}
+
+impl Stopper {
+    /// Stops the run because of a signal (`SIGINT`): it exits 130 when its reports are written.
+    pub fn interrupt(&self, signal: &str) {
+        self.set(format!("interrupted ({signal})"), true);
+    }
+
+    /// Stops the run for another reason (a deadline): it exits as its verdicts say, at least 3.
+    pub fn stop(&self, why: impl Into<String>) {
+        self.set(why.into(), false);
+    }
+
+    fn set(&self, why: String, interrupted: bool) {
+        self.state.send_if_modified(|s| {
+            if s.is_some() {
+                return false;
+            }
+            *s = Some((why, interrupted));
+            true
+        });
+    }
+
+    /// Why the run was told to stop, if it was.
+    pub fn reason(&self) -> Option<String> {
+        self.state.borrow().as_ref().map(|(why, _)| why.clone())
+    }
+
+    /// Whether a signal stopped the run.
+    pub fn interrupted(&self) -> bool {
+        self.state.borrow().as_ref().is_some_and(|(_, i)| *i)
+    }
+
+    /// Waits until the run is told to stop.
+    pub async fn stopped(&self) {
+        let mut rx = self.state.subscribe();
+        // The sender lives in `self`, so the wait cannot fail for want of one.
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+}
+
+/// A duration as `--deadline` takes it: `90s`, `500ms`, `10m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a duration such as 90s, 500ms, 10m or 1h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("{s:?}: unknown unit {other:?} (ms, s, m, h)")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("{s:?}: a duration must be more than zero"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A task of the run's that ends with it, however the run ends (an error included).
+struct Background(tokio::task::JoinHandle<()>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// `d` for a person: `90 s`, `1.5 s`, `250 ms`.
+fn shown(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 /// What a run ended with.
@@ -721,6 +847,31 @@ pub async fn run(
     checker.compile(&plan.operations)?;
     let checker = checker.with_not_implemented(target.not_implemented.clone());
     let client = target.client()?;
+    // The deadline counts from here: provisioning and probing are part of the run's time.
+    let stopper = options.stopper.clone().unwrap_or_default();
+    let deadline = options.deadline.map(|d| {
+        let stopper = stopper.clone();
+        Background(tokio::spawn(async move {
+            tokio::time::sleep(d).await;
+            stopper.stop(format!("the --deadline of {} passed", shown(d)));
+        }))
+    });
+    // Once told to stop, nothing more goes out, whatever the run is doing...
+    let halter = {
+        let (stopper, client) = (stopper.clone(), client.clone());
+        Background(tokio::spawn(async move {
+            stopper.stopped().await;
+            client.halt();
+        }))
+    };
+    // ...and what is out gets GRACE to come back: the probe and each phase race this, and a
+    // phase that ends first leaves it waiting for the next.
+    let grace = async {
+        stopper.stopped().await;
+        tokio::time::sleep(GRACE).await;
+    };
+    // Fused: once over it stays pending, so a later race cannot poll a finished future.
+    let mut halt = std::pin::pin!(futures::FutureExt::fuse(grace));
     let version = target
         .version
         .as_deref()
@@ -736,7 +887,10 @@ pub async fn run(
     let fixture = target.provision(&client, plan.opts.seed).await?;
     let checker = checker.with_secrets(fixture.secrets());
     let used = plan.used_operations();
-    let lacking = probe(plan, target, &client, &checker, &fixture, &used).await;
+    let lacking = tokio::select! {
+        lacking = probe(plan, target, &client, &checker, &fixture, &used) => lacking,
+        () = &mut halt => HashMap::new(),
+    };
     let checker = &checker.with_lacking(lacking);
     let provisioner = Provisioner::new(&client);
 
@@ -744,6 +898,7 @@ pub async fn run(
     let json = JsonReport::new(&options.report_dir);
     // The same verdicts as report.json's, kept once.
     let junit = JunitReport::beside(&options.report_dir, &json);
+    let html = HtmlReport::beside(&options.report_dir, &json);
     reporter
         .add(
             Terminal::stdout()
@@ -753,7 +908,8 @@ pub async fn run(
         )
         .add(json)
         .add(junit)
-        .add(MarkdownReport::new(&options.report_dir));
+        .add(MarkdownReport::new(&options.report_dir))
+        .add(html);
     let snapshot = options.snapshot.as_ref().map(|dir| {
         let mode = if options.update {
             SnapshotMode::Update
@@ -766,6 +922,12 @@ pub async fn run(
         reporter.add(sink);
         handle
     });
+    // A stopped run's unsent requests are no verdicts; only answers judged count.
+    let sent = |v: &crate::check::Verdict| {
+        !v.reason
+            .as_deref()
+            .is_some_and(|r| r.contains(replay::NOT_SENT))
+    };
     reporter.event(&Event::Started(RunInfo {
         harness_version: env!("CARGO_PKG_VERSION").to_owned(),
         target: target.name.clone(),
@@ -776,6 +938,7 @@ pub async fn run(
         started: now_rfc3339(),
         not_implemented: checker.lacking(),
         warnings: target.warnings(),
+        partition: plan.partition.map(|p| p.to_string()),
     }));
     let t0 = Instant::now();
     // A lacking operation's cases are skips without a request: the probe already asked. The
@@ -800,15 +963,19 @@ pub async fn run(
     for c in fixture.clients.values() {
         issuer.load(&fixture.pool_id, &c.id).await;
     }
-    client
-        .run(cases, &fixture, |case, exchange| {
-            created.extend(created_by(case, &exchange, cat));
-            let mut verdict = checker.check(case, &exchange);
-            issuer.judge(&mut verdict, &exchange, &fixture.pool_id);
-            shared.borrow_mut().event(&Event::Finished(verdict));
-        })
-        .await;
-    let mut reporter = shared.into_inner();
+    let stateless = client.run(cases, &fixture, |case, exchange| {
+        if matches!(exchange.result, Err(replay::TransportError::NotSent)) {
+            return;
+        }
+        created.extend(created_by(case, &exchange, cat));
+        let mut verdict = checker.check(case, &exchange);
+        issuer.judge(&mut verdict, &exchange, &fixture.pool_id);
+        shared.borrow_mut().event(&Event::Finished(verdict));
+    });
+    tokio::select! {
+        () = stateless => {}
+        () = &mut halt => {}
+    }
     let codes = target.codes();
     let tag = format!("s{}", plan.opts.seed);
     let cleanup = CleanupLog::default();
@@ -822,25 +989,51 @@ pub async fn run(
         cleanup: &cleanup,
         issuer: &issuer,
     };
-    scenario::run_all(&env, &plan.scenarios, target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
-    run_all::<Recovery>(&env, plan.sequences, target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
-    run_all::<LifeCycle>(&env, plan.life_cycles, target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
-    run_all::<Sessions>(&env, plan.sessions, target.concurrency, |v| {
-        reporter.event(&Event::Finished(v))
-    })
-    .await;
+    // The stateful phases one after the other, each raced against the halt; a halted run starts
+    // none of them.
+    let shared = &shared;
+    let each = |v: crate::check::Verdict| {
+        if sent(&v) {
+            shared.borrow_mut().event(&Event::Finished(v));
+        }
+    };
+    let concurrency = target.concurrency;
+    if !client.halted() {
+        tokio::select! {
+            () = scenario::run_all(&env, &plan.scenarios, concurrency, each) => {}
+            () = &mut halt => {}
+        }
+    }
+    if !client.halted() {
+        tokio::select! {
+            () = run_all::<Recovery>(&env, plan.sequences, concurrency, each) => {}
+            () = &mut halt => {}
+        }
+    }
+    if !client.halted() {
+        tokio::select! {
+            () = run_all::<LifeCycle>(&env, plan.life_cycles, concurrency, each) => {}
+            () = &mut halt => {}
+        }
+    }
+    if !client.halted() {
+        tokio::select! {
+            () = run_all::<Sessions>(&env, plan.sessions, concurrency, each) => {}
+            () = &mut halt => {}
+        }
+    }
+    drop((deadline, halter));
+    let incomplete = stopper.reason();
+    if let Some(why) = &incomplete {
+        eprintln!("{why}: stopped sending; writing the reports and deleting what the run created");
+    }
+    // The clean-up must go out, stopped or not.
+    client.resume();
+    let mut reporter = shared.take();
     reporter.event(&Event::Done {
         elapsed: t0.elapsed(),
         retried: client.retried(),
+        incomplete: incomplete.clone(),
     });
     for (what, request) in created.iter().rev() {
         cleanup.delete(&client, what, request, &fixture).await;
@@ -862,22 +1055,24 @@ pub async fn run(
         // The verdicts stand; a pool left behind is worth a warning, not a lost result.
         eprintln!("warning: cleanup: {e}");
     }
+    let file = |name| options.report_dir.join(name).display().to_string();
     eprintln!(
-        "reports: {}, {} and {}",
-        options.report_dir.join(crate::report::JSON_FILE).display(),
-        options.report_dir.join(crate::report::JUNIT_FILE).display(),
-        options
-            .report_dir
-            .join(crate::report::MARKDOWN_FILE)
-            .display()
+        "reports: {}, {}, {} and {}",
+        file(crate::report::JSON_FILE),
+        file(crate::report::JUNIT_FILE),
+        file(crate::report::MARKDOWN_FILE),
+        file(crate::report::HTML_FILE),
     );
     let snapshot = snapshot.and_then(|h| h.take());
     let skipped = options.fail_on_skip && summary.totals().skip > 0;
     let exit = match &snapshot {
+        _ if stopper.interrupted() => ExitCode::Interrupted,
         // Drift first; a skip still fails a snapshot run under --fail-on-skip.
         Some(outcome) if outcome.drift() => outcome.exit_code(),
         Some(_) if skipped => ExitCode::ContractFailure,
         Some(outcome) => outcome.exit_code(),
+        // A snapshot run that stopped early compared nothing: its failures are known ones.
+        None if options.snapshot.is_some() && incomplete.is_some() => ExitCode::Runtime,
         None => summary.exit_code_with(options.fail_on_skip),
     };
     Ok(RunOutcome {

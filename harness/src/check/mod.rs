@@ -590,10 +590,25 @@ fn envelope(ctx: &Context) -> CheckResult {
             }
         }
     }
+    // The harness sends no Accept-Encoding: a compressed body is one it never asked for.
+    if let Some(enc) = ctx
+        .resp
+        .header("content-encoding")
+        .filter(|e| !e.trim().eq_ignore_ascii_case("identity"))
+    {
+        let shown = text::abbreviate(&text::one_line(enc), 40);
+        problems.push(format!(
+            "content-encoding {shown}, which the request did not accept (it sent no Accept-Encoding)"
+        ));
+    }
     match ctx.body_json {
         _ if ctx.resp.body.is_empty() => {
             problems.push("body is empty, expected a JSON object".into())
         }
+        None if std::str::from_utf8(&ctx.resp.body).is_err() => problems.push(format!(
+            "body is not UTF-8, so not JSON: {}",
+            text::report_body(&ctx.resp.body, None, ctx.report_secrets, 60)
+        )),
         None => problems.push(format!(
             "body is not JSON: {}",
             text::report_body(&ctx.resp.body, None, ctx.report_secrets, 60)

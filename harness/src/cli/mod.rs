@@ -36,14 +36,16 @@ const AFTER_HELP: &str = "Exit codes:
      a live run not confirmed with --yes or on the terminal: then nothing is sent)
   2  bad input: schemas, expectations, a model, a report.json or a reproducer that cannot be
      read
-  3  runtime: the target could not be reached or provisioned, a report or snapshot
-     could not be read or written
+  3  runtime: the target could not be reached or provisioned, cases could not be judged
+     (timeouts, answers over --max-response-bytes), the run passed its --deadline, a report
+     or snapshot could not be read or written
   4  contract failures: at least one case failed (not with run --snapshot), or with
      --fail-on-skip was skipped; fuzz: at least one new finding of a non-timing kind
   5  drift: the answers differ from the snapshots (run --snapshot; also a missing baseline
      under --fail-on-skip or CI=true), or committed files differ from what the command
      produces (schemas import --check)
-130  interrupted (Ctrl-C): the run stopped; the pools it had created were deleted first
+130  interrupted (SIGINT or SIGTERM): the run stopped sending, wrote its reports marked
+     incomplete and deleted what it had created; a second signal quits at once
 
 With --snapshot DIR, the committed snapshots are the baseline: failing cases they record
 are known divergences, and only a difference from them (drift) fails the run.";
@@ -79,8 +81,12 @@ pub enum Command {
     /// Run the embedded reference target on 127.0.0.1 until interrupted (over TLS with
     /// --tls-cert and --tls-key).
     Serve(ServeArgs),
-    /// Compare several runs' report.json in one Markdown document (docs/conformance.md).
+    /// Compare several runs' report.json in one Markdown document (docs/conformance.md), and
+    /// with --html in one HTML page.
     Conformance(ConformanceArgs),
+    /// Join the report.json of a run's CI shards (run --partition hash:K/N) into one set of
+    /// reports: report.json, junit.xml, report.md and report.html. Exits as the whole run would.
+    Merge(MergeArgs),
     /// Compare two snapshot directories case by case (an emulator against a recorded AWS
     /// baseline): the differences as a Markdown table. Exit 0 when none, 5 when some.
     Diff(DiffArgs),
@@ -118,6 +124,14 @@ pub struct Selection {
     /// Read expectations from this directory instead of the copy built into the binary.
     #[arg(long, value_name = "DIR")]
     pub expectations: Option<PathBuf>,
+    /// Run one CI shard: hash:K/N takes the cases (whole scenarios, whole sequences) whose id
+    /// hashes to shard K of N. `cognate merge` joins the shards' reports into one.
+    #[arg(long, value_name = "hash:K/N", value_parser = partition_arg)]
+    pub partition: Option<crate::partition::Partition>,
+}
+
+fn partition_arg(s: &str) -> Result<crate::partition::Partition, String> {
+    s.parse()
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +184,10 @@ pub struct TargetArgs {
     /// Per-request timeout in milliseconds.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
+    /// The longest answer read, in bytes: a longer one is an error verdict and its connection
+    /// is closed (a target that streams without end cannot take the harness's memory).
+    #[arg(long, default_value_t = crate::replay::DEFAULT_MAX_RESPONSE_BYTES, value_name = "N")]
+    pub max_response_bytes: u64,
     /// How the stateful scenarios learn a confirmation code on this target: a shell command
     /// (`sh -c`) given the pool id, username and kind of code (`confirmation` or `verification`)
     /// in COGNATE_POOL_ID, COGNATE_USERNAME and COGNATE_CODE_KIND (also $1, $2 and $3),
@@ -202,6 +220,10 @@ pub struct RunArgs {
     /// missing snapshot baseline is not written but fails with exit 5 (also when CI=true).
     #[arg(long)]
     pub fail_on_skip: bool,
+    /// Stop sending when this much time has passed (90s, 10m, 1h): the reports say the run is
+    /// incomplete and how far it got, and it exits 3 (4 if a case failed).
+    #[arg(long, value_name = "DURATION", value_parser = crate::session::parse_duration)]
+    pub deadline: Option<Duration>,
     #[command(flatten)]
     pub stateful: StatefulArgs,
 }
@@ -228,6 +250,16 @@ pub struct StatefulArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' report directories (each with its report.json), or their report.json files.
+    #[arg(required = true, value_name = "REPORT_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Where the merged reports go.
+    #[arg(long, default_value = "reports", value_name = "DIR")]
+    pub report_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
 pub struct ConformanceArgs {
     /// A run's report.json and the column name it gets, as NAME=PATH (repeatable; the columns
     /// keep this order).
@@ -236,6 +268,10 @@ pub struct ConformanceArgs {
     /// The Markdown file to write; standard output when absent.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write the comparison as one self-contained HTML page: the conformance view, then
+    /// each target's verdicts with filters.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn named_report(s: &str) -> Result<(String, PathBuf), String> {
@@ -372,6 +408,10 @@ pub struct DiffArgs {
     /// The Markdown file to write; standard output when absent.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Also write the comparison as one self-contained HTML page: the conformance view, then
+    /// each target's verdicts with filters.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -433,6 +473,8 @@ pub enum CliError {
     Reproducer { path: String, reason: String },
     #[error("{0}")]
     Usage(String),
+    #[error("cannot merge: {0}")]
+    Merge(String),
     #[error("{path}: {why}")]
     Input { path: String, why: String },
     #[error(transparent)]
@@ -452,6 +494,7 @@ impl CliError {
             | CliError::BadReport { .. }
             | CliError::Reproducer { .. }
             | CliError::Input { .. }
+            | CliError::Merge(_)
             | CliError::Tls(_)
             | CliError::NetFuzz(
                 NetFuzzError::NoOperations
@@ -523,6 +566,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, CliError> {
         Command::Fuzz(a) => fuzz_cmd(a).await,
         Command::Serve(a) => serve(a).await,
         Command::Conformance(a) => conformance(a),
+        Command::Merge(a) => merge_cmd(a),
         Command::Diff(a) => diff_cmd(a),
         Command::Skeleton(a) => endpoint::skeleton_cmd(a),
         Command::Call(a) => endpoint::call_cmd(a).await,
@@ -546,6 +590,7 @@ impl Selection {
             scenario_dir: stateful.and_then(|s| s.scenario_dir.clone()),
             no_scenarios: stateful.is_some_and(|s| s.no_scenarios),
             sequences: stateful.map_or(0, |s| s.sequences),
+            partition: self.partition,
         }
     }
 }
@@ -569,11 +614,22 @@ impl TargetArgs {
             retries: self.retries,
             aws_profile: self.aws_profile.clone(),
             aws_chain: self.aws_credentials,
+            max_response_bytes: Some(self.max_response_bytes.max(1)),
         }
     }
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
+    if a.selection.partition.is_some() && a.snapshot.is_some() {
+        return Err(CliError::Usage(
+            "--partition cannot be used with --snapshot: a shard holds part of each operation's \
+             cases; compare the snapshots in an unsharded run"
+                .into(),
+        ));
+    }
+    // Signals from now on stop the run instead of killing the process.
+    let stopper = session::Stopper::default();
+    let signals = tokio::spawn(on_signals(stopper.clone()));
     let plan = Plan::new(&a.selection.session(Some(&a.stateful)))?;
     let target = Target::start(&a.target.spec(), plan.catalogue).await?;
     let options = RunOptions {
@@ -583,6 +639,8 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
         update: a.update,
         fail_on_skip: a.fail_on_skip,
         ci: std::env::var("CI").is_ok_and(|v| v == "true"),
+        deadline: a.deadline,
+        stopper: Some(stopper.clone()),
     };
     if target.live {
         let (cases, _) = plan.cases()?;
@@ -597,20 +655,20 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
             return Err(e);
         }
     }
-    // Ctrl-C ends the run where it is; what it created is deleted all the same.
-    let result = tokio::select! {
-        r = session::run(&plan, &target, &options) => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
-    };
+    // A signal stops the run where it is: it writes its reports, marked incomplete, and
+    // deletes what it created; the sweep then deletes what an error left behind.
+    let result = session::run(&plan, &target, &options).await;
     let sweep = target.sweep().await;
     if !sweep.deleted.is_empty() || !sweep.left.is_empty() {
         eprintln!("{}", sweep.render());
     }
     target.stop().await;
-    let Some(result) = result else {
-        eprintln!("interrupted: the run stopped before its end; no report was written");
+    signals.abort();
+    if stopper.interrupted() && result.is_err() {
+        // Stopped before the first case (while provisioning): nothing to report.
+        eprintln!("interrupted before the first case; no report was written");
         return Ok(ExitCode::Interrupted);
-    };
+    }
     let outcome = result?;
     if let Some(snapshot) = &outcome.snapshot {
         // In snapshot mode the result is drift or not (and skips under --fail-on-skip).
@@ -628,6 +686,63 @@ async fn run(a: RunArgs) -> Result<ExitCode, CliError> {
         );
     }
     Ok(outcome.exit)
+}
+
+/// Waits for SIGINT or SIGTERM and stops the run; a second one ends the process at once.
+async fn on_signals(stopper: session::Stopper) {
+    let Some(mut signals) = Signals::new() else {
+        return;
+    };
+    let first = signals.next().await;
+    eprintln!(
+        "\n{first}: stopping; the requests out get {} s, then the reports are written and what \
+         the run created is deleted (a second signal quits at once)",
+        session::GRACE.as_secs()
+    );
+    stopper.interrupt(first);
+    let second = signals.next().await;
+    eprintln!("{second}: quitting at once; no report is written and what the run created stays");
+    std::process::exit(ExitCode::Interrupted.code());
+}
+
+/// The signals that stop a run: SIGINT (Ctrl-C) and SIGTERM (a CI runner cancelling a job).
+#[cfg(unix)]
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> Option<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Some(Signals {
+            int: signal(SignalKind::interrupt()).ok()?,
+            term: signal(SignalKind::terminate()).ok()?,
+        })
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> Option<Signals> {
+        Some(Signals)
+    }
+
+    async fn next(&mut self) -> &'static str {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 fn cases_cmd(a: CasesArgs) -> Result<ExitCode, CliError> {
@@ -847,29 +962,14 @@ fn conformance(a: ConformanceArgs) -> Result<ExitCode, CliError> {
         if reports.iter().any(|r: &NamedReport| &r.name == name) {
             return Err(CliError::DuplicateReport(name.clone()));
         }
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        let report: ReportFile = serde_json::from_str(&text).map_err(|e| CliError::BadReport {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
-        if report.format != crate::report::FORMAT {
-            return Err(CliError::BadReport {
-                path: shown,
-                message: format!(
-                    "format {}, this cognate reads format {}",
-                    report.format,
-                    crate::report::FORMAT
-                ),
-            });
-        }
         reports.push(NamedReport {
             name: name.clone(),
-            report,
+            report: read_report(path)?,
         });
+    }
+    if let Some(path) = &a.html {
+        crate::report::write_file(path, crate::report::html(&reports).as_bytes())?;
+        eprintln!("wrote {}", path.display());
     }
     let doc = conformance_markdown(&reports);
     match &a.out {
@@ -883,6 +983,67 @@ fn conformance(a: ConformanceArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::Pass)
+}
+
+/// A report.json, in the format this cognate writes.
+fn read_report(path: &Path) -> Result<ReportFile, CliError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let report: ReportFile = serde_json::from_str(&text).map_err(|e| CliError::BadReport {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if report.format != crate::report::FORMAT {
+        return Err(CliError::BadReport {
+            path: shown,
+            message: format!(
+                "format {}, this cognate reads format {}",
+                report.format,
+                crate::report::FORMAT
+            ),
+        });
+    }
+    Ok(report)
+}
+
+fn merge_cmd(a: MergeArgs) -> Result<ExitCode, CliError> {
+    use crate::report::{
+        HtmlReport, JsonReport, JunitReport, MarkdownReport, Reporter, Terminal, JSON_FILE,
+    };
+    let mut shards = Vec::with_capacity(a.shards.len());
+    for given in &a.shards {
+        let path = if given.is_dir() {
+            given.join(JSON_FILE)
+        } else {
+            given.clone()
+        };
+        shards.push(NamedReport {
+            name: path.display().to_string(),
+            report: read_report(&path)?,
+        });
+    }
+    let count = shards.len();
+    let merged = crate::report::merge(shards).map_err(|e| CliError::Merge(e.to_string()))?;
+    let mut reporter = Reporter::new();
+    let json = JsonReport::new(&a.report_dir);
+    let junit = JunitReport::beside(&a.report_dir, &json);
+    let html = HtmlReport::beside(&a.report_dir, &json);
+    reporter
+        // No progress bar: the verdicts are all there at once.
+        .add(Terminal::stdout().quiet(true))
+        .add(json)
+        .add(junit)
+        .add(MarkdownReport::new(&a.report_dir))
+        .add(html);
+    for e in merged.events() {
+        reporter.event(&e);
+    }
+    let summary = reporter.finish()?;
+    eprintln!("merged {count} shards into {}", a.report_dir.display());
+    Ok(summary.exit_code())
 }
 
 fn schemas_import(model: &Path, out: &Path, check: bool) -> Result<ExitCode, CliError> {

@@ -85,6 +85,8 @@ pub struct Config {
     pub shrink_runs: usize,
     /// Time a shrink may take.
     pub shrink_time: Duration,
+    /// The CI shard this run is: only the sequences whose ids it keeps run.
+    pub partition: Option<crate::partition::Partition>,
 }
 
 impl Config {
@@ -94,7 +96,23 @@ impl Config {
             seed,
             shrink_runs: 64,
             shrink_time: Duration::from_secs(30),
+            partition: None,
         }
+    }
+
+    /// The indices of the sequences this run has: all `count`, or its shard's.
+    pub fn indices<F: Family>(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.count).filter(move |&i| {
+            self.partition
+                .is_none_or(|p| p.keeps(&sequence_id::<F>(self.seed, i)))
+        })
+    }
+
+    /// How many step verdicts this run's sequences plan (see [`planned`]).
+    pub fn planned<F: Family>(&self) -> usize {
+        self.indices::<F>()
+            .map(|i| generate::<F>(self.seed, i).len())
+            .sum()
     }
 }
 
@@ -270,7 +288,7 @@ pub async fn run_all<F: Family>(
         _ => None,
     };
     if let Some((status, why)) = unrunnable {
-        for index in 0..cfg.count {
+        for index in cfg.indices::<F>() {
             each(unjudged(
                 &whole_case::<F>(cfg.seed, index),
                 status,
@@ -279,7 +297,8 @@ pub async fn run_all<F: Family>(
         }
         return;
     }
-    let mut runs = stream::iter(0..cfg.count)
+    let indices: Vec<usize> = cfg.indices::<F>().collect();
+    let mut runs = stream::iter(indices)
         .map(|index| run_sequence::<F>(env, cfg, index))
         .buffer_unordered(env.concurrency(concurrency));
     while let Some(run) = runs.next().await {
