@@ -327,6 +327,22 @@ fn conformance_from_report_files() {
     assert_eq!(code(&printed), 0, "{}", text(&printed));
     assert_eq!(String::from_utf8_lossy(&printed.stdout), doc);
 
+    // The same comparison as one HTML page: the conformance view, then each target's section.
+    let page_file = dir.path().join("conformance.html");
+    let mut with_html: Vec<&str> = args.to_vec();
+    let page_str = page_file.to_str().unwrap().to_owned();
+    with_html.extend(["--html", &page_str]);
+    let paged = cognate(&with_html);
+    assert_eq!(code(&paged), 0, "{}", text(&paged));
+    let page = std::fs::read_to_string(&page_file).unwrap();
+    for want in [
+        "id=\"total-fail-emulator\"",
+        "id=\"total-pass-reference\"",
+        &format!("id=\"case-emulator-{id}\""),
+    ] {
+        assert!(page.contains(want), "report page lacks {want}");
+    }
+
     // Usage and input errors.
     let dup = cognate(&[
         "conformance",

@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{code, text};
+use common::{code, text, Served};
 use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cognate");
@@ -44,45 +44,14 @@ fn output(mut c: Command, stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("cognate ends")
 }
 
-/// `cognate serve` on a free port, stopped when dropped.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Served {
-    fn start(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Served {
-        let mut c = cognate(home);
-        c.args(["serve", "--port", "0"]).args(args);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        let mut child = c
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        stderr
-            .read_line(&mut line)
-            .expect("serve says where it listens");
-        // Drained until the server ends, so that nothing it prints meets a closed pipe.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
-        Served { child, url }
+/// `cognate serve --port 0` with `args` and `envs`, in `home`'s clean environment.
+fn serve(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Served {
+    let mut c = cognate(home);
+    c.args(["serve", "--port", "0"]).args(args);
+    for (k, v) in envs {
+        c.env(k, v);
     }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Served::start(c)
 }
 
 /// A test CA and a certificate for 127.0.0.1 it signed, as PEM files in `dir`: (ca, cert, key).
@@ -137,7 +106,7 @@ fn pools(home: &Path, url: &str) -> Vec<String> {
 fn the_reference_over_tls_is_checked_with_a_test_ca() {
     let home = tempfile::tempdir().unwrap();
     let (ca, cert, key) = test_certificates(home.path());
-    let served = Served::start(
+    let served = serve(
         home.path(),
         &[
             "--tls-cert",
@@ -237,7 +206,7 @@ fn a_profile_of_the_shared_files_signs_and_wrong_credentials_are_refused() {
         "[profile ci]\nregion = eu-west-1\n\n[profile wrong]\nregion = eu-west-1\n",
     )
     .unwrap();
-    let served = Served::start(
+    let served = serve(
         home.path(),
         &["--access-key", PROFILE_KEY],
         &[("COGNATE_SECRET_KEY", PROFILE_SECRET)],
@@ -302,7 +271,7 @@ async fn a_web_identity_token_is_exchanged_at_sts_and_its_credentials_sign() {
     let home = tempfile::tempdir().unwrap();
     let token = home.path().join("token");
     std::fs::write(&token, "fake.oidc.token").unwrap();
-    let served = Served::start(
+    let served = serve(
         home.path(),
         &["--access-key", WEB_KEY],
         &[("COGNATE_SECRET_KEY", WEB_SECRET)],
@@ -461,7 +430,7 @@ async fn throttled_answers_are_retried_and_counted() {
 #[test]
 fn a_failing_run_deletes_what_it_created() {
     let home = tempfile::tempdir().unwrap();
-    let served = Served::start(home.path(), &[], &[]);
+    let served = serve(home.path(), &[], &[]);
     // A pack that expects the wrong answer and forgets to say what its cases create: every
     // valid CreateUserPool case fails and leaves a pool, which the run's sweep still deletes.
     let packs = home.path().join("packs");
@@ -508,12 +477,11 @@ fn a_failing_run_deletes_what_it_created() {
     assert_eq!(pools(home.path(), &served.url), Vec::<String>::new());
 }
 
+/// Starts a whole run against `served`, waits until it is under way (its pool exists, then
+/// `after` more), and sends it `signal`. What the run printed and exited with.
 #[cfg(unix)]
-#[test]
-fn an_interrupted_run_deletes_what_it_created_and_exits_130() {
-    let home = tempfile::tempdir().unwrap();
-    let served = Served::start(home.path(), &[], &[]);
-    let mut c = cognate(home.path());
+fn signalled_run(home: &Path, served: &Served, after: Duration, signal: i32) -> Output {
+    let mut c = cognate(home);
     // The MFA scenarios wait for TOTP windows: a run that is certainly still going.
     c.args([
         "run",
@@ -523,23 +491,62 @@ fn an_interrupted_run_deletes_what_it_created_and_exits_130() {
         "--operation",
         "*",
     ])
-    .args(["--report-dir", home.path().join("r").to_str().unwrap()])
+    .args(["--report-dir", home.join("r").to_str().unwrap()])
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     let child = c.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while pools(home.path(), &served.url).is_empty() {
+    while pools(home, &served.url).is_empty() {
         assert!(Instant::now() < deadline, "the run created no pool");
         std::thread::sleep(Duration::from_millis(100));
     }
+    std::thread::sleep(after);
     // SAFETY: a plain signal to our own child.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
+        libc::kill(child.id() as i32, signal);
     }
-    let o = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_writes_its_reports_marked_incomplete_deletes_what_it_created_and_exits_130() {
+    let home = tempfile::tempdir().unwrap();
+    let served = serve(home.path(), &[], &[]);
+    let started = Instant::now();
+    let o = signalled_run(home.path(), &served, Duration::from_secs(3), libc::SIGINT);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
-    assert!(err.contains("interrupted"), "{err}");
+    assert!(err.contains("SIGINT: stopping"), "{err}");
+    // Well before the whole run's 40 s and more: the TOTP waits were not sat out.
+    assert!(started.elapsed() < Duration::from_secs(30), "{err}");
+    let dir = home.path().join("r");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json"))
+            .unwrap();
+    assert_eq!(report["incomplete"], "interrupted (SIGINT)", "{err}");
+    let totals = &report["summary"]["totals"];
+    let judged: u64 = ["pass", "fail", "error", "skip"]
+        .iter()
+        .map(|k| totals[k].as_u64().unwrap())
+        .sum();
+    let planned = report["run"]["cases"].as_u64().unwrap();
+    assert!(judged > 0 && judged < planned, "{judged} of {planned}");
+    assert_eq!(report["verdicts"].as_array().unwrap().len() as u64, judged);
+    // A stopped run's unsent requests are not verdicts: every verdict had an answer or a
+    // reason of its own.
+    assert!(!serde_json::to_string(&report).unwrap().contains("not sent"));
+    let line = format!("{judged} of {planned} planned cases judged");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("**Incomplete:** incomplete: interrupted (SIGINT)"),
+        "{md}"
+    );
+    assert!(md.contains(&line), "{md}");
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("name=\"incomplete\""), "{junit}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains(&line), "report.html lacks {line:?}");
     assert_eq!(
         pools(home.path(), &served.url),
         Vec::<String>::new(),
@@ -547,10 +554,26 @@ fn an_interrupted_run_deletes_what_it_created_and_exits_130() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_run_as_sigint_does() {
+    let home = tempfile::tempdir().unwrap();
+    let served = serve(home.path(), &[], &[]);
+    let o = signalled_run(home.path(), &served, Duration::from_secs(1), libc::SIGTERM);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(home.path().join("r").join("report.json")).expect("report.json"),
+    )
+    .unwrap();
+    assert_eq!(report["incomplete"], "interrupted (SIGTERM)", "{err}");
+    assert_eq!(pools(home.path(), &served.url), Vec::<String>::new());
+}
+
 #[test]
 fn cleanup_deletes_old_cognate_pools_only() {
     let home = tempfile::tempdir().unwrap();
-    let served = Served::start(home.path(), &[], &[]);
+    let served = serve(home.path(), &[], &[]);
     let target = ["--target", served.url.as_str()];
     for (name, tags) in [
         ("cognate-left-behind", json!({"cognate:run": "0badc0de"})),
@@ -594,7 +617,7 @@ fn cleanup_deletes_old_cognate_pools_only() {
 #[test]
 fn every_skeleton_round_trips_through_call() {
     let home = tempfile::tempdir().unwrap();
-    let served = Served::start(home.path(), &[], &[]);
+    let served = serve(home.path(), &[], &[]);
     let cat = cognate::model::Catalogue::embedded();
     assert_eq!(cat.operations.len(), 141);
     let mut sent = 0;

@@ -72,3 +72,49 @@ pub async fn mount_provisioning(server: &wiremock::MockServer, client_secret: &s
             .await;
     }
 }
+
+/// `cognate serve --port 0` (plus `args`) as a child, stopped when dropped.
+pub struct Served {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Served {
+    /// Starts `command` (a `cognate serve --port 0 ...` the caller built) and reads the URL it
+    /// listens on from its first line on stderr.
+    pub fn start(mut command: Command) -> Served {
+        use std::io::BufRead as _;
+        let mut child = command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        stderr
+            .read_line(&mut line)
+            .expect("serve says where it listens");
+        // Drained until the server ends, so that nothing it prints meets a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Served { child, url }
+    }
+
+    /// The plain reference: `cognate serve --port 0`.
+    pub fn reference() -> Served {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cognate"));
+        c.args(["serve", "--port", "0"]).env("NO_COLOR", "1");
+        Served::start(c)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
