@@ -77,6 +77,9 @@ pub struct Profile {
     /// changes the shared pool, and which of two racing cases sees the change would move from
     /// run to run (and the snapshots with it).
     pub concurrency: Option<usize>,
+    /// The longest answer read unless the command line says (`--max-response-bytes`), for a
+    /// target known to answer with more than the default megabyte.
+    pub max_response_bytes: Option<u64>,
     /// Whether the target is outside loopback by design (a live service): then `--allow-live`
     /// is still required on the command line; the profile only documents it.
     #[serde(default)]

@@ -327,7 +327,8 @@ pub struct TargetSpec {
     pub aws_profile: Option<String>,
     /// Credentials from the AWS chain even for a loopback target (live targets always use it).
     pub aws_chain: bool,
-    /// The longest answer body read; `None`: [`replay::DEFAULT_MAX_RESPONSE_BYTES`].
+    /// The longest answer body read; `None`: the profile's, else
+    /// [`replay::DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: Option<u64>,
 }
 
@@ -479,7 +480,9 @@ impl Target {
             trust: spec.trust.clone(),
             rate: spec.rate.or(live.then_some(LIVE_RATE)),
             retries: spec.retries.unwrap_or(if live { LIVE_RETRIES } else { 0 }),
-            max_response_bytes: spec.max_response_bytes,
+            max_response_bytes: spec
+                .max_response_bytes
+                .or(profile.as_ref().and_then(|p| p.max_response_bytes)),
         };
         let config = replay::Config {
             concurrency,

@@ -185,9 +185,10 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
     /// The longest answer read, in bytes: a longer one is an error verdict and its connection
-    /// is closed (a target that streams without end cannot take the harness's memory).
-    #[arg(long, default_value_t = crate::replay::DEFAULT_MAX_RESPONSE_BYTES, value_name = "N")]
-    pub max_response_bytes: u64,
+    /// is closed, so that a target that streams without end cannot take the harness's memory
+    /// (default: the profile's `max_response_bytes`, else 1048576, a MiB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_response_bytes: Option<u64>,
     /// How the stateful scenarios learn a confirmation code on this target: a shell command
     /// (`sh -c`) given the pool id, username and kind of code (`confirmation` or `verification`)
     /// in COGNATE_POOL_ID, COGNATE_USERNAME and COGNATE_CODE_KIND (also $1, $2 and $3),
@@ -614,7 +615,7 @@ impl TargetArgs {
             retries: self.retries,
             aws_profile: self.aws_profile.clone(),
             aws_chain: self.aws_credentials,
-            max_response_bytes: Some(self.max_response_bytes.max(1)),
+            max_response_bytes: self.max_response_bytes,
         }
     }
 }

@@ -442,11 +442,24 @@ fn section(s: &mut String, page: &Page<'_>, lone: bool) {
         totals.total()
     );
 
-    let _ = writeln!(s, "<{h}>Operation × group</{h}>");
     if r.summary.rows.is_empty() {
+        let _ = writeln!(s, "<{h}>Operation × group</{h}>");
         s.push_str("<p>No cases were judged.</p>\n");
         return;
     }
+    // A long table (a whole run's hundreds of rows) starts folded, so that the filters and the
+    // verdicts are on the first screen; its heading unfolds it.
+    let open = if r.summary.rows.len() <= FOLD_ROWS {
+        " open"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        s,
+        "<details class=\"fold\"{open}><summary><{h}>Operation × group</{h}> \
+         <span class=\"legend\">{} rows</span></summary>",
+        r.summary.rows.len()
+    );
     s.push_str(
         "<table class=\"groups\"><thead><tr><th>operation</th><th>group</th><th class=\"n\">pass\
          </th><th class=\"n\">fail</th><th class=\"n\">error</th><th class=\"n\">skip</th>\
@@ -477,8 +490,11 @@ fn section(s: &mut String, page: &Page<'_>, lone: bool) {
     }
     s.push_str("</tbody><tfoot><tr><th>total</th><th></th>");
     counts_cells(s, totals);
-    s.push_str("</tr></tfoot></table>\n");
+    s.push_str("</tr></tfoot></table>\n</details>\n");
 }
+
+/// Rows of the operation × group table shown unfolded.
+const FOLD_ROWS: usize = 40;
 
 /// One line of a run's header table; `value` is markup.
 fn field(s: &mut String, name: &str, value: &str) {
@@ -758,6 +774,8 @@ body {
 h1 { font-size: 1.6rem; margin: .2rem 0 .6rem; }
 h2 { font-size: 1.25rem; margin: 1.6rem 0 .5rem; }
 h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
+details.fold > summary { cursor: pointer; }
+details.fold > summary > h2, details.fold > summary > h3 { display: inline; }
 a { color: inherit; }
 code, tr[data-status] > td:first-child {
   font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px;
