@@ -22,7 +22,7 @@ use super::conformance::{property_index, replay_command, NamedReport};
 use super::summary::reason_of;
 use super::{
     for_each_rendered, group_rank, write_file_with, Counts, Event, Held, JsonReport, ReportError,
-    ReportFile, Sink, SummaryFile,
+    ReportFile, Sink,
 };
 use crate::check::{CheckName, CheckOutcome, Status, Verdict};
 
@@ -726,18 +726,8 @@ impl Sink for HtmlReport {
         }
         let path = &self.path;
         let got = self.got.sealed(path)?;
-        let run = got
-            .run
-            .clone()
-            .ok_or(ReportError::NotStarted { what: HTML_FILE })?;
         // The report without its verdicts: they stream from the spool as the rows are written.
-        let mut head = ReportFile::new(run, Vec::new(), got.elapsed);
-        head.summary = SummaryFile {
-            totals: got.summary.totals(),
-            rows: got.summary.rows(),
-        };
-        head.retried = got.retried;
-        head.incomplete = got.incomplete.clone();
+        let head = ReportFile::head(&got, HTML_FILE)?;
         let page = Page {
             name: &head.run.target,
             report: &head,

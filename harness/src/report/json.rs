@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    verdict_order, write_file_with, Counts, Event, Held, ReportError, Row, RunInfo, Sink, Summary,
+    verdict_order, write_file_with, Collected, Counts, Event, Held, ReportError, Row, RunInfo,
+    Sink, Summary,
 };
 use crate::check::{CheckResult, Observed, Verdict};
 
@@ -63,6 +64,27 @@ impl ReportFile {
             incomplete: None,
             verdicts,
         }
+    }
+
+    /// The report of what a file sink collected, without its verdicts (they stream from the
+    /// spool as the file is written); `what` names the file for the error of a run that never
+    /// started.
+    pub(crate) fn head(got: &Collected, what: &'static str) -> Result<ReportFile, ReportError> {
+        let run = got.run.clone().ok_or(ReportError::NotStarted { what })?;
+        Ok(ReportFile {
+            format: FORMAT,
+            run,
+            summary: SummaryFile {
+                totals: got.summary.totals(),
+                rows: got.summary.rows(),
+            },
+            elapsed_ms: got
+                .elapsed
+                .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
+            retried: got.retried,
+            incomplete: got.incomplete.clone(),
+            verdicts: Vec::new(),
+        })
     }
 
     /// Pretty-printed JSON with a final newline.
@@ -283,24 +305,7 @@ impl Sink for JsonReport {
         }
         let path = &self.path;
         let got = self.got.sealed(path)?;
-        let run = got
-            .run
-            .clone()
-            .ok_or(ReportError::NotStarted { what: JSON_FILE })?;
-        let head = ReportFile {
-            format: FORMAT,
-            run,
-            summary: SummaryFile {
-                totals: got.summary.totals(),
-                rows: got.summary.rows(),
-            },
-            elapsed_ms: got
-                .elapsed
-                .map(|e| e.as_millis().try_into().unwrap_or(u64::MAX)),
-            retried: got.retried,
-            incomplete: got.incomplete.clone(),
-            verdicts: Vec::new(),
-        };
+        let head = ReportFile::head(&got, JSON_FILE)?;
         write_file_with(path, |out| {
             write_json(out, &head, path, |each| {
                 super::for_each_rendered(&got.verdicts, render, each)
