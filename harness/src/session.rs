@@ -718,8 +718,8 @@ pub struct RunOptions {
     pub fail_on_skip: bool,
     /// Running in CI (`CI=true`): a missing snapshot baseline fails, as with `fail_on_skip`.
     pub ci: bool,
-    /// The run stops sending when this much time has passed since its first case, and its
-    /// reports say it is incomplete.
+    /// The run stops sending when this much time has passed since it began (provisioning and
+    /// probing included), and its reports say it is incomplete.
     pub deadline: Option<Duration>,
     /// Stops the run from outside (a signal's handler); the run makes its own when `None`.
     pub stopper: Option<Stopper>,

@@ -409,10 +409,6 @@ pub struct DiffArgs {
     /// The Markdown file to write; standard output when absent.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also write the comparison as one self-contained HTML page: the conformance view, then
-    /// each target's verdicts with filters.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
