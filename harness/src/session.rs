@@ -22,8 +22,8 @@ use crate::model::{Auth, Catalogue, ModelError};
 use crate::reference::{self, Reference};
 use crate::replay::{self, Client, ReplayError, Signing};
 use crate::report::{
-    Event, HtmlReport, JsonReport, JunitReport, MarkdownReport, Normaliser, ReportError, Reporter,
-    RunInfo, SnapshotMode, SnapshotOutcome, SnapshotSink, Summary, Terminal,
+    Event, Normaliser, ReportError, Reporter, RunInfo, SnapshotMode, SnapshotOutcome, SnapshotSink,
+    Summary, Terminal,
 };
 use crate::scenario::lifecycle::LifeCycle;
 use crate::scenario::sequence::{find as find_sequence, run_all, End, Family, Recovery};
@@ -805,6 +805,21 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Runs one phase of a run (the stateless cases, the scenarios, a family of sequences) until it
+/// ends or the stop's `grace` runs out; a run already stopping does not start it.
+async fn phase<G>(client: &Client, grace: &mut G, work: impl std::future::Future<Output = ()>)
+where
+    G: std::future::Future<Output = ()> + Unpin,
+{
+    if client.halted() {
+        return;
+    }
+    tokio::select! {
+        () = work => {}
+        () = grace => {}
+    }
+}
+
 /// A task of the run's that ends with it, however the run ends (an error included).
 struct Background(tokio::task::JoinHandle<()>);
 
@@ -898,10 +913,6 @@ pub async fn run(
     let provisioner = Provisioner::new(&client);
 
     let mut reporter = Reporter::new();
-    let json = JsonReport::new(&options.report_dir);
-    // The same verdicts as report.json's, kept once.
-    let junit = JunitReport::beside(&options.report_dir, &json);
-    let html = HtmlReport::beside(&options.report_dir, &json);
     reporter
         .add(
             Terminal::stdout()
@@ -909,10 +920,7 @@ pub async fn run(
                 .show_result(options.snapshot.is_none())
                 .fail_on_skip(options.fail_on_skip),
         )
-        .add(json)
-        .add(junit)
-        .add(MarkdownReport::new(&options.report_dir))
-        .add(html);
+        .add_files(&options.report_dir);
     let snapshot = options.snapshot.as_ref().map(|dir| {
         let mode = if options.update {
             SnapshotMode::Update
@@ -975,10 +983,7 @@ pub async fn run(
         issuer.judge(&mut verdict, &exchange, &fixture.pool_id);
         shared.borrow_mut().event(&Event::Finished(verdict));
     });
-    tokio::select! {
-        () = stateless => {}
-        () = &mut halt => {}
-    }
+    phase(&client, &mut halt, stateless).await;
     let codes = target.codes();
     let tag = format!("s{}", plan.opts.seed);
     let cleanup = CleanupLog::default();
@@ -992,8 +997,7 @@ pub async fn run(
         cleanup: &cleanup,
         issuer: &issuer,
     };
-    // The stateful phases one after the other, each raced against the halt; a halted run starts
-    // none of them.
+    // The stateful phases one after the other.
     let shared = &shared;
     let each = |v: crate::check::Verdict| {
         if sent(&v) {
@@ -1001,30 +1005,14 @@ pub async fn run(
         }
     };
     let concurrency = target.concurrency;
-    if !client.halted() {
-        tokio::select! {
-            () = scenario::run_all(&env, &plan.scenarios, concurrency, each) => {}
-            () = &mut halt => {}
-        }
-    }
-    if !client.halted() {
-        tokio::select! {
-            () = run_all::<Recovery>(&env, plan.sequences, concurrency, each) => {}
-            () = &mut halt => {}
-        }
-    }
-    if !client.halted() {
-        tokio::select! {
-            () = run_all::<LifeCycle>(&env, plan.life_cycles, concurrency, each) => {}
-            () = &mut halt => {}
-        }
-    }
-    if !client.halted() {
-        tokio::select! {
-            () = run_all::<Sessions>(&env, plan.sessions, concurrency, each) => {}
-            () = &mut halt => {}
-        }
-    }
+    let scenarios = scenario::run_all(&env, &plan.scenarios, concurrency, each);
+    phase(&client, &mut halt, scenarios).await;
+    let recovery = run_all::<Recovery>(&env, plan.sequences, concurrency, each);
+    phase(&client, &mut halt, recovery).await;
+    let life_cycles = run_all::<LifeCycle>(&env, plan.life_cycles, concurrency, each);
+    phase(&client, &mut halt, life_cycles).await;
+    let sessions = run_all::<Sessions>(&env, plan.sessions, concurrency, each);
+    phase(&client, &mut halt, sessions).await;
     drop((deadline, halter));
     let incomplete = stopper.reason();
     if let Some(why) = &incomplete {

@@ -1007,9 +1007,7 @@ fn read_report(path: &Path) -> Result<ReportFile, CliError> {
 }
 
 fn merge_cmd(a: MergeArgs) -> Result<ExitCode, CliError> {
-    use crate::report::{
-        HtmlReport, JsonReport, JunitReport, MarkdownReport, Reporter, Terminal, JSON_FILE,
-    };
+    use crate::report::{Reporter, Terminal, JSON_FILE};
     let mut shards = Vec::with_capacity(a.shards.len());
     for given in &a.shards {
         let path = if given.is_dir() {
@@ -1025,16 +1023,10 @@ fn merge_cmd(a: MergeArgs) -> Result<ExitCode, CliError> {
     let count = shards.len();
     let merged = crate::report::merge(shards).map_err(|e| CliError::Merge(e.to_string()))?;
     let mut reporter = Reporter::new();
-    let json = JsonReport::new(&a.report_dir);
-    let junit = JunitReport::beside(&a.report_dir, &json);
-    let html = HtmlReport::beside(&a.report_dir, &json);
     reporter
         // No progress bar: the verdicts are all there at once.
         .add(Terminal::stdout().quiet(true))
-        .add(json)
-        .add(junit)
-        .add(MarkdownReport::new(&a.report_dir))
-        .add(html);
+        .add_files(&a.report_dir);
     for e in merged.events() {
         reporter.event(&e);
     }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use super::conformance::{property_index, replay_command, NamedReport};
-use super::summary::reason_of;
+use super::summary::{how_far, reason_of};
 use super::{
     for_each_rendered, group_rank, write_file_with, Counts, Event, Held, JsonReport, ReportError,
     ReportFile, Sink,
@@ -368,11 +368,8 @@ fn section(s: &mut String, page: &Page<'_>, lone: bool) {
     if let Some(why) = &r.incomplete {
         let _ = writeln!(
             s,
-            "<div class=\"incomplete\" id=\"incomplete{suffix}\" role=\"alert\">INCOMPLETE: {}: \
-             {} of {} planned cases judged</div>",
-            escape(why),
-            totals.total(),
-            run.cases
+            "<div class=\"incomplete\" id=\"incomplete{suffix}\" role=\"alert\">INCOMPLETE: {}</div>",
+            escape(&how_far(why, totals.total(), run.cases))
         );
     }
     for w in &run.warnings {

@@ -285,6 +285,18 @@ impl Reporter {
         self
     }
 
+    /// Adds the file reports a run writes in `dir`: report.json, junit.xml, report.md and
+    /// report.html (junit.xml and report.html read report.json's verdicts, kept once).
+    pub fn add_files(&mut self, dir: &std::path::Path) -> &mut Self {
+        let json = JsonReport::new(dir);
+        let junit = JunitReport::beside(dir, &json);
+        let html = HtmlReport::beside(dir, &json);
+        self.add(json)
+            .add(junit)
+            .add(MarkdownReport::new(dir))
+            .add(html)
+    }
+
     pub fn event(&mut self, e: &Event) {
         self.summary.event(e);
         for s in &mut self.sinks {

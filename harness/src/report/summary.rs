@@ -175,8 +175,8 @@ impl Summary {
         let why = self.incomplete()?;
         let planned = self.run().map_or(0, |r| r.cases);
         Some(format!(
-            "incomplete: {why}: {} of {planned} planned cases judged",
-            self.totals.total()
+            "incomplete: {}",
+            how_far(why, self.totals.total(), planned)
         ))
     }
 
@@ -280,6 +280,12 @@ impl Sink for Summary {
             }
         }
     }
+}
+
+/// How far a stopped run got, in the words every report uses: `why: J of P planned cases
+/// judged`.
+pub(crate) fn how_far(why: &str, judged: usize, planned: usize) -> String {
+    format!("{why}: {judged} of {planned} planned cases judged")
 }
 
 fn failure_order(a: &Failure, b: &Failure) -> std::cmp::Ordering {
